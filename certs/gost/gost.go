@@ -1,0 +1,150 @@
+// Package gost holds the GOST key types of Kazakhstan's NCA (НУЦ РК): GOST R
+// 34.10-2015 512-bit keys on TC26 paramSetA (СТ РК ГОСТ Р 34.10-2015) and
+// GOST 34.310-2004 keys on the CryptoPro-A curve, with NCA's byte conventions.
+//
+// A key is identified by its Curve; public keys keep NCA's encoding (X ‖ Y,
+// each little-endian) and private scalars are held as fixed-width big-endian
+// bytes. The certs package parses NCA's key stores and certificates into
+// these types.
+package gost
+
+import (
+	"encoding/asn1"
+	"errors"
+	"fmt"
+)
+
+// Curve names the elliptic curve (parameter set) of a GOST key.
+type Curve int
+
+const (
+	// CurveUnknown is the zero value: no curve.
+	CurveUnknown Curve = iota
+	// CurveCryptoProA is GOST R 34.10-2001 CryptoPro-A (256-bit), which NCA
+	// names 1.2.398.3.10.1.1.1.1.1 for its GOST 34.310-2004 keys.
+	CurveCryptoProA
+	// CurveTC26512A is id-tc26-gost-3410-12-512-paramSetA (512-bit), which
+	// NCA names 1.2.398.3.10.1.1.2.2.1 for its GOST R 34.10-2015 keys.
+	CurveTC26512A
+)
+
+// OIDs of the parameter sets as NCA writes them in keys and certificates.
+var (
+	OIDCurveCryptoProAKZ = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 1, 1, 1, 1}
+	OIDCurveTC26512AKZ   = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 1, 2, 2, 1}
+)
+
+// CurveByOID returns the curve NCA names with oid, or CurveUnknown.
+func CurveByOID(oid asn1.ObjectIdentifier) Curve {
+	switch {
+	case oid.Equal(OIDCurveCryptoProAKZ):
+		return CurveCryptoProA
+	case oid.Equal(OIDCurveTC26512AKZ):
+		return CurveTC26512A
+	}
+	return CurveUnknown
+}
+
+// String returns the curve's standard name.
+func (c Curve) String() string {
+	switch c {
+	case CurveCryptoProA:
+		return "GOST R 34.10-2001 CryptoPro-A"
+	case CurveTC26512A:
+		return "GOST R 34.10-2012 TC26 512 paramSetA"
+	}
+	return fmt.Sprintf("gost.Curve(%d)", int(c))
+}
+
+// Size returns the byte length of a coordinate or scalar on the curve: 32 or
+// 64, and 0 for an unknown curve.
+func (c Curve) Size() int {
+	switch c {
+	case CurveCryptoProA:
+		return 32
+	case CurveTC26512A:
+		return 64
+	}
+	return 0
+}
+
+// ErrInvalidKey reports a key whose encoding or size does not fit its curve.
+var ErrInvalidKey = errors.New("gost: invalid key")
+
+// PublicKey is a GOST public key: a point on Curve.
+type PublicKey struct {
+	Curve Curve
+	// X and Y are the point's coordinates, big-endian, Curve.Size() bytes each.
+	X, Y []byte
+}
+
+// ParsePublicKey reads a public key in NCA's encoding: the contents of the
+// OCTET STRING inside the certificate's SubjectPublicKeyInfo, X ‖ Y with each
+// coordinate little-endian.
+func ParsePublicKey(c Curve, raw []byte) (*PublicKey, error) {
+	n := c.Size()
+	if n == 0 {
+		return nil, fmt.Errorf("%w: unknown curve", ErrInvalidKey)
+	}
+	if len(raw) != 2*n {
+		return nil, fmt.Errorf("%w: public key is %d bytes, %s needs %d", ErrInvalidKey, len(raw), c, 2*n)
+	}
+	return &PublicKey{Curve: c, X: reversed(raw[:n]), Y: reversed(raw[n:])}, nil
+}
+
+// Bytes returns the key in NCA's encoding, the inverse of ParsePublicKey.
+func (k *PublicKey) Bytes() []byte {
+	out := make([]byte, 0, len(k.X)+len(k.Y))
+	out = append(out, reversed(k.X)...)
+	return append(out, reversed(k.Y)...)
+}
+
+// Equal reports whether k and x are the same key.
+func (k *PublicKey) Equal(x any) bool {
+	o, ok := x.(*PublicKey)
+	return ok && o.Curve == k.Curve && string(o.X) == string(k.X) && string(o.Y) == string(k.Y)
+}
+
+// PrivateKey is a GOST private key: a scalar on Curve. Signing with it
+// arrives with the GOST signature implementation.
+type PrivateKey struct {
+	Curve Curve
+	d     []byte // big-endian, Curve.Size() bytes
+}
+
+// NewPrivateKey returns the private key with scalar d (big-endian, at most
+// Curve.Size() bytes; leading zero bytes are allowed). A zero scalar is
+// refused.
+func NewPrivateKey(c Curve, d []byte) (*PrivateKey, error) {
+	n := c.Size()
+	if n == 0 {
+		return nil, fmt.Errorf("%w: unknown curve", ErrInvalidKey)
+	}
+	for len(d) > n && d[0] == 0 {
+		d = d[1:]
+	}
+	if len(d) > n {
+		return nil, fmt.Errorf("%w: private scalar is %d bytes, %s allows %d", ErrInvalidKey, len(d), c, n)
+	}
+	buf := make([]byte, n)
+	copy(buf[n-len(d):], d)
+	zero := byte(0)
+	for _, b := range buf {
+		zero |= b
+	}
+	if zero == 0 {
+		return nil, fmt.Errorf("%w: private scalar is zero", ErrInvalidKey)
+	}
+	return &PrivateKey{Curve: c, d: buf}, nil
+}
+
+// Bytes returns the private scalar, big-endian, Curve.Size() bytes.
+func (k *PrivateKey) Bytes() []byte { return append([]byte(nil), k.d...) }
+
+func reversed(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, v := range b {
+		out[len(b)-1-i] = v
+	}
+	return out
+}
