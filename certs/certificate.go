@@ -470,3 +470,31 @@ func fileKindOf(c *Certificate) FileKind {
 	}
 	return ""
 }
+
+// attrNames are the short names of the DN attributes NCA uses, as Kalkan
+// and Java print them.
+var attrNames = map[string]string{
+	"2.5.4.3": "CN", "2.5.4.4": "SURNAME", "2.5.4.5": "SERIALNUMBER", "2.5.4.6": "C", "2.5.4.7": "L",
+	"2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.15": "BUSINESSCATEGORY", "2.5.4.42": "GIVENNAME",
+	"0.9.2342.19200300.100.1.25": "DC", "0.9.2342.19200300.100.1.1": "UID", "1.2.840.113549.1.9.1": "E",
+}
+
+// SubjectDN returns the subject as "CN=…, SURNAME=…, SERIALNUMBER=…", in the
+// certificate's order, with NCA's attribute names and the values as text
+// (crypto/x509's Name.String prints SURNAME and GIVENNAME as hex).
+func (c *Certificate) SubjectDN() string { return formatDN(c.X509.Subject) }
+
+// IssuerDN is SubjectDN for the issuer.
+func (c *Certificate) IssuerDN() string { return formatDN(c.X509.Issuer) }
+
+func formatDN(n pkix.Name) string {
+	parts := make([]string, 0, len(n.Names))
+	for _, a := range n.Names {
+		name, ok := attrNames[a.Type.String()]
+		if !ok {
+			name = a.Type.String()
+		}
+		parts = append(parts, fmt.Sprintf("%s=%v", name, a.Value))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -243,7 +243,7 @@ func checkRevocation(c, issuer *Certificate, crls []*CRL, now time.Time) error {
 		}
 		if entry, ok := crl.Lookup(c.X509.SerialNumber); ok && !entry.RevocationTime.After(now) {
 			return &VerifyError{Reason: ReasonRevoked, Cert: c, RevocationTime: entry.RevocationTime,
-				Detail: fmt.Sprintf("revoked at %s (CRL of %s)", entry.RevocationTime.UTC().Format(time.RFC3339), crl.ThisUpdate.UTC().Format("2006-01-02"))}
+				Detail: fmt.Sprintf("at %s (CRL issued %s)", entry.RevocationTime.UTC().Format(time.RFC3339), crl.ThisUpdate.UTC().Format("2006-01-02"))}
 		}
 	}
 	return nil

@@ -1,0 +1,90 @@
+package certs_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/internal/testref"
+)
+
+// referenceFiles returns the real NCA files with one of the extensions, or
+// nothing when ../shared is absent (the fuzzers then start from the
+// generated seeds alone).
+func referenceFiles(f *testing.F, exts ...string) [][]byte {
+	shared, ok := testref.SharedDir()
+	if !ok {
+		return nil
+	}
+	var out [][]byte
+	_ = filepath.Walk(filepath.Join(shared, "reference", "nca-test-certs"), func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		for _, e := range exts {
+			if filepath.Ext(path) == e {
+				if data, err := os.ReadFile(path); err == nil {
+					out = append(out, data)
+				}
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+func FuzzOpen(f *testing.F) {
+	for _, data := range referenceFiles(f, ".p12") {
+		f.Add(data, "Qwerty12")
+	}
+	id := testID(f)
+	for _, enc := range []*pkcs12.Encoder{pkcs12.LegacyRC2.WithIterations(1), pkcs12.Modern2023.WithIterations(1)} {
+		data, err := enc.Encode(id.key, id.cert, nil, "Qwerty12")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, "Qwerty12")
+	}
+	f.Fuzz(func(t *testing.T, data []byte, pin string) {
+		ks, err := certs.Open(data, pin)
+		if err == nil && (ks.Certificate == nil || ks.PrivateKey == nil) {
+			t.Fatal("Open succeeded without a key and its certificate")
+		}
+	})
+}
+
+func FuzzParseCertificate(f *testing.F) {
+	for _, data := range referenceFiles(f, ".cer", ".crt", ".pem") {
+		f.Add(data)
+	}
+	f.Add(testID(f).cert.Raw)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := certs.ParseCertificate(data)
+		if err == nil {
+			_ = c.FileName()
+			_ = c.FullName()
+			if c.X509 == nil {
+				t.Fatal("certificate without X509")
+			}
+		}
+	})
+}
+
+func FuzzParseCRL(f *testing.F) {
+	for _, data := range referenceFiles(f, ".crl") {
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		crl, err := certs.ParseCRL(data)
+		if err == nil {
+			for _, r := range crl.Revoked {
+				if _, ok := crl.Lookup(r.SerialNumber); !ok {
+					t.Fatal("listed serial not found")
+				}
+			}
+		}
+	})
+}

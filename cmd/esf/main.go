@@ -1,0 +1,27 @@
+// Command esf is the command line of the esf project: it reads NCA key
+// stores and certificates (esf cert), and — as the project grows — signs the
+// ESF user agreement and runs the ESF mock server.
+//
+// Usage:
+//
+//	esf cert info [--pin PIN] [--json] FILE...
+//	esf cert info --demo [--json]
+//	esf cert verify --ca FILE [--ca FILE] [--crl FILE] [--at RFC3339] [--pin PIN] [--usage AUTH|SIGN] [--holder INDIVIDUAL|LEGAL_ENTITY] FILE
+//
+// Exit status: 0 on success, 1 when a certificate does not verify or a
+// file cannot be read as asked, 2 on a usage error.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
