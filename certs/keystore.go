@@ -104,7 +104,8 @@ var (
 // and go-pkcs12. The MAC is checked first, over the bytes as given; a
 // mismatch is ErrWrongPIN. Keys and certificates may be encrypted with
 // pbeWithSHAAnd3-KeyTripleDES-CBC, pbeWithSHAAnd40BitRC2-CBC or 128-bit RC2,
-// or PBES2 (PBKDF2 with AES-CBC).
+// or PBES2 (PBKDF2 with AES-CBC). A key store without a MAC or encryption
+// (go-pkcs12's Passwordless) opens with any PIN: it has nothing to check.
 func Open(data []byte, pin string) (*KeyStore, error) {
 	if len(data) > MaxKeyStoreSize {
 		return nil, fmt.Errorf("%w: %d bytes or more; a key store is at most %d", ErrNotKeyStore, len(data), MaxKeyStoreSize)
@@ -145,6 +146,9 @@ func readPFX(pfx *element, pin string) (*element, error) {
 	content, err := readContentInfo(pfx.children[1], oidData)
 	if err != nil {
 		return nil, fmt.Errorf("%w: authSafe: %w", ErrNotKeyStore, err)
+	}
+	if !content.is(classUniversal, tagOctetString) {
+		return nil, fmt.Errorf("%w: authSafe content is not an OCTET STRING", ErrNotKeyStore)
 	}
 	authSafeBytes, err := content.octets()
 	if err != nil {
@@ -233,6 +237,9 @@ func readAuthSafe(authSafe *element, pin string, bags *[]safeBag) error {
 		var safeContents []byte
 		switch {
 		case oid.Equal(oidData):
+			if !content.is(classUniversal, tagOctetString) {
+				return fmt.Errorf("%w: AuthenticatedSafe[%d] data is not an OCTET STRING", ErrMalformed, i)
+			}
 			if safeContents, err = content.octets(); err != nil {
 				return fmt.Errorf("%w: AuthenticatedSafe[%d]: %w", ErrMalformed, i, err)
 			}
