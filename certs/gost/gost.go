@@ -9,9 +9,12 @@
 package gost
 
 import (
+	"crypto"
+	"crypto/subtle"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"math/big"
 )
 
 // Curve names the elliptic curve (parameter set) of a GOST key.
@@ -80,16 +83,21 @@ type PublicKey struct {
 
 // ParsePublicKey reads a public key in NCA's encoding: the contents of the
 // OCTET STRING inside the certificate's SubjectPublicKeyInfo, X ‖ Y with each
-// coordinate little-endian.
+// coordinate little-endian. The point must lie on the curve.
 func ParsePublicKey(c Curve, raw []byte) (*PublicKey, error) {
-	n := c.Size()
-	if n == 0 {
+	cv := c.impl()
+	if cv == nil {
 		return nil, fmt.Errorf("%w: unknown curve", ErrInvalidKey)
 	}
+	n := cv.size
 	if len(raw) != 2*n {
 		return nil, fmt.Errorf("%w: public key is %d bytes, %s needs %d", ErrInvalidKey, len(raw), c, 2*n)
 	}
-	return &PublicKey{Curve: c, X: reversed(raw[:n]), Y: reversed(raw[n:])}, nil
+	k := &PublicKey{Curve: c, X: reversed(raw[:n]), Y: reversed(raw[n:])}
+	if !cv.onCurve(new(big.Int).SetBytes(k.X), new(big.Int).SetBytes(k.Y)) {
+		return nil, fmt.Errorf("%w: the point is not on %s", ErrInvalidKey, c)
+	}
+	return k, nil
 }
 
 // Bytes returns the key in NCA's encoding, the inverse of ParsePublicKey.
@@ -100,46 +108,64 @@ func (k *PublicKey) Bytes() []byte {
 }
 
 // Equal reports whether k and x are the same key.
-func (k *PublicKey) Equal(x any) bool {
+func (k *PublicKey) Equal(x crypto.PublicKey) bool {
 	o, ok := x.(*PublicKey)
 	return ok && o.Curve == k.Curve && string(o.X) == string(k.X) && string(o.Y) == string(k.Y)
 }
 
-// PrivateKey is a GOST private key: a scalar on Curve. Signing with it
-// arrives with the GOST signature implementation.
+// PrivateKey is a GOST private key: a scalar d on Curve, 0 < d < q, with
+// its public key d·P. It is a crypto.Signer.
 type PrivateKey struct {
 	Curve Curve
-	d     []byte // big-endian, Curve.Size() bytes
+	d     nat // the scalar, plain (not Montgomery) form
+	dMont nat // d·R mod q, for signing
+	pub   *PublicKey
 }
 
-// NewPrivateKey returns the private key with scalar d (big-endian, at most
-// Curve.Size() bytes; leading zero bytes are allowed). A zero scalar is
-// refused.
+// NewPrivateKey returns the private key with scalar d (big-endian; leading
+// zero bytes allowed) and derives its public key. d must satisfy 0 < d < q.
 func NewPrivateKey(c Curve, d []byte) (*PrivateKey, error) {
-	n := c.Size()
-	if n == 0 {
+	cv := c.impl()
+	if cv == nil {
 		return nil, fmt.Errorf("%w: unknown curve", ErrInvalidKey)
 	}
+	n := cv.fq.size
 	for len(d) > n && d[0] == 0 {
 		d = d[1:]
 	}
 	if len(d) > n {
 		return nil, fmt.Errorf("%w: private scalar is %d bytes, %s allows %d", ErrInvalidKey, len(d), c, n)
 	}
-	buf := make([]byte, n)
-	copy(buf[n-len(d):], d)
-	zero := byte(0)
-	for _, b := range buf {
-		zero |= b
+	k := &PrivateKey{Curve: c}
+	inRange := cv.fq.setBytes(&k.d, d) & (1 ^ cv.fq.isZero(&k.d))
+	if inRange != 1 {
+		return nil, fmt.Errorf("%w: private scalar is not in 1..q-1 of %s", ErrInvalidKey, c)
 	}
-	if zero == 0 {
-		return nil, fmt.Errorf("%w: private scalar is zero", ErrInvalidKey)
-	}
-	return &PrivateKey{Curve: c, d: buf}, nil
+	cv.fq.toMont(&k.dMont, &k.d)
+	var q point
+	cv.scalarMult(&q, &cv.g, cv.fq.bytes(&k.d))
+	x, y, _ := cv.affine(&q)
+	k.pub = &PublicKey{Curve: c, X: fixed(x, cv.size), Y: fixed(y, cv.size)}
+	return k, nil
 }
 
 // Bytes returns the private scalar, big-endian, Curve.Size() bytes.
-func (k *PrivateKey) Bytes() []byte { return append([]byte(nil), k.d...) }
+func (k *PrivateKey) Bytes() []byte { return k.Curve.impl().fq.bytes(&k.d) }
+
+// Public returns the *PublicKey d·P.
+func (k *PrivateKey) Public() crypto.PublicKey { return k.pub }
+
+// PublicKey returns the public key d·P.
+func (k *PrivateKey) PublicKey() *PublicKey { return k.pub }
+
+// Equal reports whether k and x are the same key.
+func (k *PrivateKey) Equal(x crypto.PrivateKey) bool {
+	o, ok := x.(*PrivateKey)
+	return ok && o.Curve == k.Curve && subtle.ConstantTimeCompare(o.Bytes(), k.Bytes()) == 1
+}
+
+// fixed returns v big-endian in exactly n bytes.
+func fixed(v *big.Int, n int) []byte { return v.FillBytes(make([]byte, n)) }
 
 func reversed(b []byte) []byte {
 	out := make([]byte, len(b))
