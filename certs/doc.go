@@ -18,10 +18,11 @@
 // RC2, and the PBES2 (PBKDF2 + AES-CBC) of openssl 3 and go-pkcs12's modern
 // encoders. A wrong PIN is ErrWrongPIN.
 //
-// RSA private keys come back as crypto.Signer. GOST private keys parse into
-// *gost.PrivateKey (both of NCA's encodings); signing with them, and
-// checking GOST signatures in Verify, arrive with the GOST implementation —
-// until then Verify reports ReasonUnsupportedAlgorithm for GOST chains.
+// Private keys come back as crypto.Signer: *rsa.PrivateKey, or
+// *gost.PrivateKey for NCA's GOST keys (both of NCA's encodings), which
+// signs a GOST digest in NCA's layout. Verify checks RSA and GOST
+// signatures (GOST R 34.10-2015 512 with Streebog, GOST 34.310-2004 with
+// GOST 34.311-95) on certificates and CRLs alike.
 //
 // The certs/certstest package issues NCA-shaped key stores for tests.
 package certs

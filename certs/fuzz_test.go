@@ -1,8 +1,11 @@
 package certs_test
 
 import (
+	"crypto/x509"
+	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
@@ -86,5 +89,27 @@ func FuzzParseCRL(f *testing.F) {
 				}
 			}
 		}
+	})
+}
+
+// FuzzParsePKCS8PrivateKey covers both of NCA's GOST private-key forms and
+// what crypto/x509 reads.
+func FuzzParsePKCS8PrivateKey(f *testing.F) {
+	id := testID(f)
+	if der, err := x509.MarshalPKCS8PrivateKey(id.key); err == nil {
+		f.Add(der)
+	}
+	for _, hexDER := range []string{
+		// GOST 2015-512: OCTET STRING(64) little-endian inside privateKey.
+		"306e020100301806082a830e030a0101020230100a082a830e030a01010202010000" + "044f044d" + strings.Repeat("01", 64),
+		// GOST 2004: INTEGER inside privateKey.
+		"3045020100301c06092a830e030a010101013010060a2a830e030a010101010106052a830e030a0422022001" + strings.Repeat("02", 31),
+	} {
+		if der, err := hex.DecodeString(hexDER); err == nil {
+			f.Add(der)
+		}
+	}
+	f.Fuzz(func(t *testing.T, der []byte) {
+		_, _ = certs.ParsePKCS8PrivateKey(der)
 	})
 }

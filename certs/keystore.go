@@ -56,12 +56,10 @@ type KeyStore struct {
 	LocalKeyID []byte
 }
 
-// Signer returns the private key as a crypto.Signer. GOST keys have no
-// signer yet: that is an ErrUnsupported error.
+// Signer returns the private key as a crypto.Signer: *rsa.PrivateKey for
+// RSA keys, *gost.PrivateKey for GOST keys (which signs a GOST digest and
+// returns NCA's signature layout).
 func (ks *KeyStore) Signer() (crypto.Signer, error) {
-	if _, ok := ks.PrivateKey.(*gost.PrivateKey); ok {
-		return nil, fmt.Errorf("%w: signing with a GOST key is not implemented yet", ErrUnsupported)
-	}
 	s, ok := ks.PrivateKey.(crypto.Signer)
 	if !ok {
 		return nil, fmt.Errorf("%w: private key of type %T cannot sign", ErrUnsupported, ks.PrivateKey)
@@ -448,21 +446,6 @@ func assemble(bags []safeBag, pin string) (*KeyStore, error) {
 			break
 		}
 	}
-	if leaf < 0 && len(k.bag.localKeyID) > 0 {
-		for i, b := range certBags {
-			if bytes.Equal(b.localKeyID, k.bag.localKeyID) {
-				leaf = i
-				break
-			}
-		}
-	}
-	if gk, ok := k.key.(*gost.PrivateKey); ok && leaf < 0 && len(certs) == 1 {
-		// A GOST key without localKeyID: its public key cannot be derived
-		// here, so pair it with the only certificate when the curves agree.
-		if pub, ok := certs[0].PublicKey.(*gost.PublicKey); ok && pub.Curve == gk.Curve {
-			leaf = 0
-		}
-	}
 	if leaf < 0 {
 		return nil, fmt.Errorf("%w: no certificate in the key store matches its private key", ErrNoPrivateKey)
 	}
@@ -529,11 +512,10 @@ func readCertBag(v *element) (*Certificate, error) {
 	return NewCertificate(c)
 }
 
+// matchesKey reports whether c certifies key: their public keys are equal
+// (for GOST keys, d·P is derived and compared).
 func matchesKey(key crypto.PrivateKey, c *Certificate) bool {
 	switch k := key.(type) {
-	case *gost.PrivateKey:
-		// Deriving the public key needs curve arithmetic: pair by localKeyID.
-		return false
 	case interface{ Public() crypto.PublicKey }:
 		pub, ok := k.Public().(interface{ Equal(crypto.PublicKey) bool })
 		return ok && c.PublicKey != nil && pub.Equal(c.PublicKey)

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/esfkit/esf/certs/gost"
 )
 
 // VerifyOptions says what Verify trusts and checks. The zero value trusts
@@ -297,8 +299,31 @@ func isGOSTSignature(alg asn1.ObjectIdentifier) bool {
 		alg.Equal(OIDGOST2015Signature512) || alg.Equal(OIDGOST2015Signature256)
 }
 
-// verifyGOST is the seam for GOST signatures (GOST 34.310-2004 and
-// GOST R 34.10-2015), which crypto/x509 cannot check.
-func verifyGOST(alg asn1.ObjectIdentifier, _ crypto.PublicKey, _, _ []byte) error {
-	return fmt.Errorf("%w: the GOST signature algorithm %s is not yet supported", ErrUnsupported, alg)
+// verifyGOST checks the GOST signatures NCA uses: GOST R 34.10-2015 512
+// with Streebog-512, and GOST 34.310-2004 with GOST 34.311-95 (GOST R
+// 34.11-94, test parameters), in NCA's layout (r ‖ s little-endian).
+func verifyGOST(alg asn1.ObjectIdentifier, pub crypto.PublicKey, signed, sig []byte) error {
+	k, ok := pub.(*gost.PublicKey)
+	if !ok {
+		return fmt.Errorf("signature algorithm %s needs a GOST key, the issuer has %T", alg, pub)
+	}
+	var digest []byte
+	switch {
+	case alg.Equal(OIDGOST2015Signature512):
+		if k.Curve != gost.CurveTC26512A {
+			return fmt.Errorf("signature algorithm %s needs a 512-bit GOST key, the issuer's is on %s", alg, k.Curve)
+		}
+		d := gost.Sum512(signed)
+		digest = d[:]
+	case alg.Equal(OIDGOST2004Signature), alg.Equal(OIDGOST2004SignatureOld):
+		if k.Curve != gost.CurveCryptoProA {
+			return fmt.Errorf("signature algorithm %s needs a GOST 2004 key, the issuer's is on %s", alg, k.Curve)
+		}
+		d := gost.Sum341194(signed)
+		digest = d[:]
+	default:
+		// GOST 2015-256: no NCA artefact exists to test against.
+		return fmt.Errorf("%w: GOST signature algorithm %s", ErrUnsupported, alg)
+	}
+	return gost.Verify(k, digest, sig)
 }

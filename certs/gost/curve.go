@@ -21,6 +21,9 @@ type curve struct {
 	aMinus3 bool
 	g       point // the base point
 	size    int   // bytes of a coordinate or scalar
+
+	baseOnce  sync.Once
+	baseTable [][16]point // baseTable[w][j] = j·16^w·G
 }
 
 func mustHex(s string) *big.Int {
@@ -211,6 +214,41 @@ func (cv *curve) scalarMult(r *point, p *point, k []byte) {
 		}
 	}
 	*r = acc
+}
+
+// scalarBaseMult sets r = k·G for a big-endian scalar k of cv.size bytes,
+// in constant time, from a table of every nibble value at every nibble
+// position of the scalar: one complete addition per nibble, no doublings.
+func (cv *curve) scalarBaseMult(r *point, k []byte) {
+	cv.baseOnce.Do(cv.buildBaseTable)
+	acc := cv.identity()
+	var sel point
+	for w := range cv.baseTable {
+		nibble := (k[len(k)-1-w/2] >> (4 * (w % 2))) & 15
+		sel = cv.identity()
+		for i := range cv.baseTable[w] {
+			eq := uint64(subtleEq(byte(i), nibble))
+			selectNat(&sel.x, &cv.baseTable[w][i].x, eq)
+			selectNat(&sel.y, &cv.baseTable[w][i].y, eq)
+			selectNat(&sel.z, &cv.baseTable[w][i].z, eq)
+		}
+		cv.add(&acc, &acc, &sel)
+	}
+	*r = acc
+}
+
+func (cv *curve) buildBaseTable() {
+	cv.baseTable = make([][16]point, 2*cv.size)
+	base := cv.g
+	for w := range cv.baseTable {
+		t := &cv.baseTable[w]
+		t[0] = cv.identity()
+		t[1] = base
+		for j := 2; j < 16; j++ {
+			cv.add(&t[j], &t[j-1], &base)
+		}
+		cv.add(&base, &t[15], &base) // 16^(w+1)·G
+	}
 }
 
 // subtleEq returns 1 when a == b, else 0, without branching.

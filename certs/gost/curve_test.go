@@ -97,13 +97,23 @@ func TestAddMatchesAffineReference(t *testing.T) {
 				require.Equal(t, wx, x, "k=%x", k)
 				require.Equal(t, wy, y)
 				require.True(t, cv.onCurve(x, y))
+				var rb point
+				cv.scalarBaseMult(&rb, fixed(k, cv.size))
+				bx, by, ok := cv.affine(&rb)
+				require.True(t, ok)
+				require.Equal(t, wx, bx, "fixed-base table")
+				require.Equal(t, wy, by)
 			}
+			var rb point
+			cv.scalarBaseMult(&rb, make([]byte, cv.size))
+			_, _, ok := cv.affine(&rb)
+			require.False(t, ok, "0·G is the identity")
 			// P + (−P) = identity; identity + P = P.
 			neg := point{x: cv.g.x, z: cv.g.z}
 			cv.fp.sub(&neg.y, &nat{}, &cv.g.y)
 			var r point
 			cv.add(&r, &cv.g, &neg)
-			_, _, ok := cv.affine(&r)
+			_, _, ok = cv.affine(&r)
 			assert.False(t, ok)
 			id := cv.identity()
 			cv.add(&r, &id, &cv.g)
@@ -138,6 +148,13 @@ func TestModulusArithmetic(t *testing.T) {
 				}
 				md.mul(&z, &am, &bm)
 				check("mul", z, new(big.Int).Mul(a, b))
+				md.sqr(&z, &am)
+				check("sqr", z, new(big.Int).Mul(a, a))
+				if md.c != 0 {
+					var g nat
+					md.mulPM(&g, &am, &bm) // the loop version agrees with the unrolled one
+					check("mulPM", g, new(big.Int).Mul(a, b))
+				}
 				md.add(&z, &am, &bm)
 				check("add", z, new(big.Int).Add(a, b))
 				md.sub(&z, &am, &bm)

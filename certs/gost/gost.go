@@ -1,11 +1,30 @@
-// Package gost holds the GOST key types of Kazakhstan's NCA (НУЦ РК): GOST R
-// 34.10-2015 512-bit keys on TC26 paramSetA (СТ РК ГОСТ Р 34.10-2015) and
-// GOST 34.310-2004 keys on the CryptoPro-A curve, with NCA's byte conventions.
+// Package gost implements the GOST algorithms of Kazakhstan's NCA (НУЦ
+// РК) in pure Go, with NCA's byte conventions: no Kalkan, no cgo.
 //
-// A key is identified by its Curve; public keys keep NCA's encoding (X ‖ Y,
-// each little-endian) and private scalars are held as fixed-width big-endian
-// bytes. The certs package parses NCA's key stores and certificates into
-// these types.
+// Supported, and verified on NCA's own test artefacts:
+//   - GOST R 34.10-2015 512-bit keys (NCA's GOST512_ key stores, 2022 on),
+//     which equal GOST R 34.10-2012 on id-tc26-gost-3410-12-512-paramSetA
+//     (CurveTC26512A), hashed with Streebog-512 (New512, Sum512);
+//   - GOST 34.310-2004 keys (GOSTKNCA_ and GOSTKZ_ key stores), which equal
+//     GOST R 34.10-2001 on CryptoPro-A (CurveCryptoProA), hashed with GOST
+//     34.311-95 = GOST R 34.11-94 with the test S-box (New341194).
+//
+// Not supported: GOST R 34.10-2015 256-bit keys — no NCA artefact exists to
+// test against, and NCA is not known to issue them — and the older
+// Tumar/Gamma OIDs.
+//
+// NCA's layout: public keys are X ‖ Y little-endian (ParsePublicKey,
+// PublicKey.Bytes); the digest is read as a little-endian number; a
+// signature is r ‖ s, each little-endian (LayoutNCA) — the byte reversal of
+// the RFC 4491/9215 layout s ‖ r big-endian (LayoutRFC), which OpenSSL's
+// GOST engine and BouncyCastle use. PrivateKey is a crypto.Signer: Sign
+// takes the digest (not the message) and signs in constant time, with
+// fixed-width Montgomery and pseudo-Mersenne arithmetic and complete
+// addition formulas; Verify (public data only) shares that arithmetic.
+//
+// The lifecycle: certs.Open parses an NCA key store into a *PrivateKey;
+// Sign(rand, gost.Sum512(msg)[:], nil) signs; Verify(pub, digest, sig)
+// checks, as certs.Verify does for certificate chains and CRLs.
 package gost
 
 import (
@@ -143,7 +162,7 @@ func NewPrivateKey(c Curve, d []byte) (*PrivateKey, error) {
 	}
 	cv.fq.toMont(&k.dMont, &k.d)
 	var q point
-	cv.scalarMult(&q, &cv.g, cv.fq.bytes(&k.d))
+	cv.scalarBaseMult(&q, natBytes(&k.d, cv.size))
 	x, y, _ := cv.affine(&q)
 	k.pub = &PublicKey{Curve: c, X: fixed(x, cv.size), Y: fixed(y, cv.size)}
 	return k, nil

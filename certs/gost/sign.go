@@ -96,7 +96,7 @@ func (cv *curve) sign(dMont *nat, digest []byte, rand io.Reader) (r, s []byte, e
 			continue // k ∉ [1, q−1]: draw again
 		}
 		var c point
-		cv.scalarMult(&c, &cv.g, fq.bytes(&kn))
+		cv.scalarBaseMult(&c, natBytes(&kn, cv.size))
 		x, _, ok := cv.affine(&c)
 		if !ok {
 			continue
@@ -196,7 +196,7 @@ func (cv *curve) verify(x, y *big.Int, digest, sig []byte, layout Layout) error 
 
 	pub := point{x: cv.mont(x), y: cv.mont(y), z: cv.fp.one}
 	var c1, c2 point
-	cv.scalarMult(&c1, &cv.g, fixed(z1, cv.fq.size))
+	cv.scalarBaseMult(&c1, fixed(z1, cv.size))
 	cv.scalarMult(&c2, &pub, fixed(z2, cv.fq.size))
 	cv.add(&c1, &c1, &c2)
 	cx, _, ok := cv.affine(&c1)

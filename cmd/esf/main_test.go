@@ -155,11 +155,21 @@ func TestCertVerify(t *testing.T) {
 	}
 }
 
-func TestCertVerifyRealGOSTSaysNotYetSupported(t *testing.T) {
+func TestCertVerifyRealGOST(t *testing.T) {
 	dir := testref.Dir(t, "reference", "nca-test-certs", "ncanode-kz_NCANode-Go", "internal", "testdata", "certs")
-	code, stdout, _ := run(t, "cert", "verify", "--ca", filepath.Join(dir, "nca_gost2022_test.cer"), "--crl", filepath.Join(dir, "nca_gost2022_test.crl"),
-		"--at", "2026-09-01T00:00:00Z", "--pin", "Qwerty12", filepath.Join(dir, "legal", "valid", "head.p12"))
+	base := []string{"cert", "verify", "--ca", filepath.Join(dir, "root_test_gost_2022.cer"), "--crl", filepath.Join(dir, "nca_gost2022_test.crl"),
+		"--at", "2026-09-01T00:00:00Z", "--pin", "Qwerty12"}
+	// The intermediate is not in the key store: without it there is no chain.
+	code, stdout, _ := run(t, append(base, filepath.Join(dir, "legal", "valid", "head.p12"))...)
 	assert.Equal(t, exitFailure, code)
-	assert.Contains(t, stdout, "INVALID: unsupported algorithm")
-	assert.Contains(t, stdout, "GOST signature algorithm")
+	assert.Contains(t, stdout, "INVALID: unknown authority")
+
+	base = append(base, "--ca", filepath.Join(dir, "nca_gost2022_test.cer"))
+	code, stdout, _ = run(t, append(base, "--usage", "SIGN", "--holder", "LEGAL_ENTITY", filepath.Join(dir, "legal", "valid", "head.p12"))...)
+	assert.Equal(t, exitOK, code, stdout)
+	assert.Contains(t, stdout, "OK: ТЕСТОВ ТЕСТ ТЕСТОВИЧ")
+
+	code, stdout, _ = run(t, append(base, filepath.Join(dir, "legal", "valid", "employee.p12"))...)
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, stdout, "INVALID: revoked", "listed in the CRL despite its folder's name")
 }
