@@ -1,0 +1,184 @@
+package agreement
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+)
+
+const dateLayout = "2006-01-02"
+
+// XML renders the agreement as its deterministic document: the same
+// agreement gives the same bytes, always.
+func (a *Agreement) XML() ([]byte, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	w := texts[a.Lang]
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	root := doc.CreateElement("agreement")
+	root.CreateAttr("xmlns", Namespace)
+	root.CreateAttr("version", Version)
+	root.CreateAttr("kind", a.Kind.String())
+	root.CreateAttr("lang", string(a.Lang))
+	root.CreateElement("title").SetText(w.title)
+	for _, s := range w.sections {
+		el := root.CreateElement("section")
+		el.CreateAttr("title", s.title)
+		for _, p := range s.paras {
+			el.CreateElement("p").SetText(p)
+		}
+	}
+	p := root.CreateElement("participant")
+	p.CreateAttr("title", w.requisites)
+	field := func(parent *etree.Element, tag, value string) {
+		el := parent.CreateElement(tag)
+		el.CreateAttr("label", w.labels[tag])
+		el.SetText(value)
+	}
+	r := a.Requisites
+	field(p, "category", w.kinds[a.Kind])
+	field(p, "iin", r.IIN)
+	field(p, "fullName", r.FullName)
+	id := p.CreateElement("idDocument")
+	id.CreateAttr("label", w.labels["idDocument"])
+	field(id, "number", r.IDDocumentNumber)
+	field(id, "issuer", r.IDDocumentIssuer)
+	field(id, "issueDate", r.IDDocumentIssueDate.Format(dateLayout))
+	field(p, "address", r.Address)
+	if a.Kind == LegalEntity {
+		field(p, "bin", r.BIN)
+		field(p, "name", r.CompanyName)
+		field(p, "actingOnBasisOf", r.ActingOnBasisOf)
+	}
+	root.CreateElement("acceptance").SetText(a.Acceptance())
+	field(root, "date", a.Date.Format(dateLayout))
+	doc.Indent(2)
+	return doc.WriteToBytes()
+}
+
+// ErrNotAgreement reports a document that is not an agreement of this
+// package's structure.
+var ErrNotAgreement = errors.New("agreement: not an agreement document")
+
+// Parse reads an agreement document (signed or not) back into an
+// Agreement. After Verify, parse only Verified.Signed: the signed bytes.
+func Parse(data []byte) (*Agreement, error) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotAgreement, err)
+	}
+	root := doc.Root()
+	if root == nil || root.Tag != "agreement" || root.NamespaceURI() != Namespace {
+		return nil, fmt.Errorf("%w: the document element is not {%s}agreement", ErrNotAgreement, Namespace)
+	}
+	if v := root.SelectAttrValue("version", ""); v != Version {
+		return nil, fmt.Errorf("%w: version %q, this package reads %q", ErrNotAgreement, v, Version)
+	}
+	a := &Agreement{Lang: Lang(root.SelectAttrValue("lang", ""))}
+	var err error
+	if a.Kind, err = ParseKind(root.SelectAttrValue("kind", "")); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotAgreement, err)
+	}
+	p := one(root, "participant")
+	if p == nil {
+		return nil, fmt.Errorf("%w: no participant", ErrNotAgreement)
+	}
+	text := func(parent *etree.Element, tag string) string {
+		if el := one(parent, tag); el != nil {
+			return el.Text()
+		}
+		return ""
+	}
+	r := &a.Requisites
+	r.IIN = text(p, "iin")
+	r.FullName = text(p, "fullName")
+	if id := one(p, "idDocument"); id != nil {
+		r.IDDocumentNumber = text(id, "number")
+		r.IDDocumentIssuer = text(id, "issuer")
+		if s := text(id, "issueDate"); s != "" {
+			if r.IDDocumentIssueDate, err = time.Parse(dateLayout, s); err != nil {
+				return nil, fmt.Errorf("%w: idDocument issueDate %q", ErrNotAgreement, s)
+			}
+		}
+	}
+	r.Address = text(p, "address")
+	r.BIN = text(p, "bin")
+	r.CompanyName = text(p, "name")
+	r.ActingOnBasisOf = text(p, "actingOnBasisOf")
+	if s := text(root, "date"); s != "" {
+		if a.Date, err = time.Parse(dateLayout, s); err != nil {
+			return nil, fmt.Errorf("%w: date %q", ErrNotAgreement, s)
+		}
+	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotAgreement, err)
+	}
+	// The wording must be this package's, so that what was signed is what
+	// the agreement says (a document with other terms is not accepted).
+	canonical, err := a.XML()
+	if err != nil {
+		return nil, err
+	}
+	want := etree.NewDocument()
+	if err := want.ReadFromBytes(canonical); err != nil {
+		return nil, err
+	}
+	if !sameText(want.Root(), root) {
+		return nil, fmt.Errorf("%w: its wording differs from the agreement's", ErrNotAgreement)
+	}
+	return a, nil
+}
+
+// one returns the only child element named tag, or nil when there is none
+// or more than one.
+func one(parent *etree.Element, tag string) *etree.Element {
+	var found *etree.Element
+	for _, c := range parent.ChildElements() {
+		if c.Tag == tag {
+			if found != nil {
+				return nil
+			}
+			found = c
+		}
+	}
+	return found
+}
+
+// sameText reports whether two elements have the same names, attributes
+// and text, ignoring attribute order and the whitespace around text.
+func sameText(a, b *etree.Element) bool {
+	if a.Tag != b.Tag || a.Space != b.Space || len(a.Attr) != len(b.Attr) || trimmed(a) != trimmed(b) {
+		return false
+	}
+	// Canonicalization sorts attributes: compare them as sets.
+	for _, x := range a.Attr {
+		if y := b.SelectAttr(x.FullKey()); y == nil || y.Value != x.Value {
+			return false
+		}
+	}
+	ac, bc := a.ChildElements(), b.ChildElements()
+	if len(ac) != len(bc) {
+		return false
+	}
+	for i := range ac {
+		if !sameText(ac[i], bc[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func trimmed(el *etree.Element) string {
+	var s strings.Builder
+	for _, t := range el.Child {
+		if cd, ok := t.(*etree.CharData); ok {
+			s.WriteString(cd.Data)
+		}
+	}
+	return strings.TrimSpace(s.String())
+}
