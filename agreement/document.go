@@ -14,6 +14,15 @@ const dateLayout = "2006-01-02"
 // XML renders the agreement as its deterministic document: the same
 // agreement gives the same bytes, always.
 func (a *Agreement) XML() ([]byte, error) {
+	doc, err := a.tree()
+	if err != nil {
+		return nil, err
+	}
+	return doc.WriteToBytes()
+}
+
+// tree builds the document XML renders.
+func (a *Agreement) tree() (*etree.Document, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
@@ -58,7 +67,7 @@ func (a *Agreement) XML() ([]byte, error) {
 	root.CreateElement("acceptance").SetText(a.Acceptance())
 	field(root, "date", a.Date.Format(dateLayout))
 	doc.Indent(2)
-	return doc.WriteToBytes()
+	return doc, nil
 }
 
 // ErrNotAgreement reports a document that is not an agreement of this

@@ -110,14 +110,14 @@ func CheckSigner(a *Agreement, c *certs.Certificate) error {
 // Sign renders a and signs it with signer, whose certificate is cert,
 // after checking that cert may sign it (CheckSigner).
 func Sign(a *Agreement, signer crypto.Signer, cert *certs.Certificate, opts xmlsig.SignOptions) ([]byte, error) {
-	doc, err := a.XML()
+	doc, err := a.tree()
 	if err != nil {
 		return nil, err
 	}
 	if err := CheckSigner(a, cert); err != nil {
 		return nil, err
 	}
-	return xmlsig.Sign(doc, signer, cert, opts)
+	return xmlsig.SignTree(doc, signer, cert, opts)
 }
 
 func now(clock func() time.Time) time.Time {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/gost"
 )
@@ -41,41 +43,132 @@ type SignOptions struct {
 // gets a further signature, which covers the earlier ones. The signature
 // method follows the key: RSA-SHA256, GOST 2015-512 or GOST 2004.
 func Sign(doc []byte, signer crypto.Signer, cert *certs.Certificate, opts SignOptions) ([]byte, error) {
-	if signer == nil || cert == nil {
-		return nil, fmt.Errorf("%w: a signer and its certificate are needed", ErrCertificate)
-	}
-	if pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.PublicKey) {
-		return nil, fmt.Errorf("%w: the signer's key is not the certificate's", ErrCertificate)
-	}
-	if t := now(opts.Now); !cert.ValidAt(t) {
-		return nil, fmt.Errorf("%w: the certificate is valid from %s to %s, not at %s", ErrCertificate,
-			cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339), t.UTC().Format(time.RFC3339))
-	}
-	method, digestMethod, err := methodFor(cert.Algorithm)
-	if err != nil {
+	if err := checkSigner(signer, cert, opts); err != nil {
 		return nil, err
 	}
 	rootStart, rootEnd, err := scan(doc, 0)
 	if err != nil {
 		return nil, err
 	}
-	tree, err := parse(doc, 0)
-	if err != nil {
-		return nil, err
+	tree := etree.NewDocument()
+	if err := tree.ReadFromBytes(doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if _, err := signatures(tree.Root()); err != nil {
-		return nil, err
-	}
-	canon, err := canonicalDocument(tree.Root(), nil)
-	if err != nil {
-		return nil, err
-	}
+	return sign(tree, signer, cert, opts, func(sig string) ([]byte, error) {
+		return insertBeforeRootEnd(doc, rootStart, rootEnd, sig)
+	})
+}
 
+// SignTree signs a document built in memory (as the agreement package
+// builds its documents) without serializing and parsing it again: the
+// output is the tree serialized by etree with the signature appended to
+// the document element. The tree itself is not changed.
+func SignTree(tree *etree.Document, signer crypto.Signer, cert *certs.Certificate, opts SignOptions) ([]byte, error) {
+	if err := checkSigner(signer, cert, opts); err != nil {
+		return nil, err
+	}
+	root := tree.Root()
+	if root == nil {
+		return nil, fmt.Errorf("%w: no document element", ErrMalformed)
+	}
+	if err := checkTree(tree); err != nil {
+		return nil, err
+	}
+	raw, err := tree.WriteToBytes()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(raw) > DefaultMaxSize {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(raw), DefaultMaxSize)
+	}
+	return sign(tree, signer, cert, opts, func(sig string) ([]byte, error) {
+		if len(root.Child) == 0 { // etree writes <root/>
+			i := bytes.LastIndex(raw, []byte("/>"))
+			return concat(raw[:i], ">"+sig+"</"+root.FullTag()+">", raw[i+2:]), nil
+		}
+		i := bytes.LastIndex(raw, []byte("</"+root.FullTag()+">"))
+		if i < 0 {
+			return nil, fmt.Errorf("%w: no end tag for the document element", ErrMalformed)
+		}
+		return concat(raw[:i], sig, raw[i:]), nil
+	})
+}
+
+func concat(a []byte, s string, b []byte) []byte {
+	out := make([]byte, 0, len(a)+len(s)+len(b))
+	return append(append(append(out, a...), s...), b...)
+}
+
+// checkTree refuses in a built tree what scan refuses in raw input.
+func checkTree(tree *etree.Document) error {
+	for i, t := range tree.Child {
+		switch c := t.(type) {
+		case *etree.Directive:
+			return fmt.Errorf("%w: <!%s…>", ErrForbidden, firstWord([]byte(c.Data)))
+		case *etree.ProcInst:
+			if c.Target != "xml" || i != 0 {
+				return fmt.Errorf("%w: processing instruction <?%s?>", ErrForbidden, c.Target)
+			}
+		}
+	}
+	return nil
+}
+
+func checkSigner(signer crypto.Signer, cert *certs.Certificate, opts SignOptions) error {
+	if signer == nil || cert == nil {
+		return fmt.Errorf("%w: a signer and its certificate are needed", ErrCertificate)
+	}
+	if pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.PublicKey) {
+		return fmt.Errorf("%w: the signer's key is not the certificate's", ErrCertificate)
+	}
+	if t := now(opts.Now); !cert.ValidAt(t) {
+		return fmt.Errorf("%w: the certificate is valid from %s to %s, not at %s", ErrCertificate,
+			cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339), t.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// sign computes the signature of tree's document element and hands its
+// XML to insert, which returns the output document.
+func sign(tree *etree.Document, signer crypto.Signer, cert *certs.Certificate, opts SignOptions, insert func(string) ([]byte, error)) ([]byte, error) {
+	method, digestMethod, err := methodFor(cert.Algorithm)
+	if err != nil {
+		return nil, err
+	}
+	root := tree.Root()
+	if _, err := signatures(root); err != nil {
+		return nil, err
+	}
+	canon, err := canonicalDocument(root, nil)
+	if err != nil {
+		return nil, err
+	}
 	transform := C14N10WithComments
 	if opts.WithoutComments {
 		transform = C14N10
 	}
-	const placeholder = "\x00SIGNATURE-VALUE\x00"
+	digest := wrap(hash(digestMethod, canon), opts.CarriageReturns, false)
+
+	// SignedInfo is canonicalized where it will stand, with the namespaces
+	// in scope there: the same elements as written below, built as a tree
+	// and hung under (a copy of) the document element. Tests check that a
+	// verifier parsing the output computes the same bytes.
+	holder := etree.NewElement(root.Tag)
+	holder.Space = root.Space
+	holder.Attr = append(holder.Attr, root.Attr...)
+	sigEl := holder.CreateElement("ds:Signature")
+	sigEl.CreateAttr("xmlns:ds", Namespace)
+	sigEl.CreateCharData("\n")
+	sigEl.AddChild(signedInfoElement(method, transform, digestMethod, strings.ReplaceAll(digest, "&#13;", "\r")))
+	signedInfo, err := canonicalizer(C14N10).Canonicalize(sigEl.ChildElements()[0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: SignedInfo: %v", ErrMalformed, err)
+	}
+	value, err := signDigest(signer, cert, hash(digestMethod, signedInfo), opts.Rand)
+	if err != nil {
+		return nil, err
+	}
+
 	var sig strings.Builder
 	sig.WriteString(`<ds:Signature xmlns:ds="` + Namespace + `">` + "\n")
 	sig.WriteString("<ds:SignedInfo>\n")
@@ -85,36 +178,38 @@ func Sign(doc []byte, signer crypto.Signer, cert *certs.Certificate, opts SignOp
 	sig.WriteString(`<ds:Transform Algorithm="` + EnvelopedSignature + `"/>` + "\n")
 	sig.WriteString(`<ds:Transform Algorithm="` + transform + `"/>` + "\n</ds:Transforms>\n")
 	sig.WriteString(`<ds:DigestMethod Algorithm="` + digestMethod + `"/>` + "\n")
-	sig.WriteString("<ds:DigestValue>" + wrap(hash(digestMethod, canon), opts.CarriageReturns, false) + "</ds:DigestValue>\n")
+	sig.WriteString("<ds:DigestValue>" + digest + "</ds:DigestValue>\n")
 	sig.WriteString("</ds:Reference>\n</ds:SignedInfo>\n")
-	sig.WriteString("<ds:SignatureValue>" + placeholder + "</ds:SignatureValue>\n")
+	sig.WriteString("<ds:SignatureValue>" + wrap(value, opts.CarriageReturns, true) + "</ds:SignatureValue>\n")
 	sig.WriteString("<ds:KeyInfo>\n<ds:X509Data>\n<ds:X509Certificate>" + wrap(cert.X509.Raw, opts.CarriageReturns, true) +
 		"</ds:X509Certificate>\n</ds:X509Data>\n</ds:KeyInfo>\n</ds:Signature>")
+	return insert(sig.String())
+}
 
-	out, err := insertBeforeRootEnd(doc, rootStart, rootEnd, sig.String())
-	if err != nil {
-		return nil, err
+// signedInfoElement builds the SignedInfo that Sign writes, as a tree: the
+// same elements, attributes and line feeds.
+func signedInfoElement(method, transform, digestMethod, digestText string) *etree.Element {
+	si := etree.NewElement("ds:SignedInfo")
+	si.CreateCharData("\n")
+	empty := func(parent *etree.Element, tag, alg string) {
+		parent.CreateElement(tag).CreateAttr("Algorithm", alg)
+		parent.CreateCharData("\n")
 	}
-	// SignedInfo is canonicalized where it stands, with the namespaces in
-	// scope there, so parse the document with the signature in place.
-	withSig, err := parse(bytes.Replace(out, []byte(placeholder), nil, 1), len(out)+1)
-	if err != nil {
-		return nil, fmt.Errorf("xmlsig: the signed document does not parse: %w", err)
-	}
-	sigs, err := signatures(withSig.Root())
-	if err != nil {
-		return nil, err
-	}
-	last := sigs[len(sigs)-1]
-	signedInfo, err := canonicalizer(C14N10).Canonicalize(last.ChildElements()[0])
-	if err != nil {
-		return nil, fmt.Errorf("%w: SignedInfo: %v", ErrMalformed, err)
-	}
-	value, err := signDigest(signer, cert, hash(digestMethod, signedInfo), opts.Rand)
-	if err != nil {
-		return nil, err
-	}
-	return bytes.Replace(out, []byte(placeholder), []byte(wrap(value, opts.CarriageReturns, true)), 1), nil
+	empty(si, "ds:CanonicalizationMethod", C14N10)
+	empty(si, "ds:SignatureMethod", method)
+	ref := si.CreateElement("ds:Reference")
+	ref.CreateAttr("URI", "")
+	ref.CreateCharData("\n")
+	tr := ref.CreateElement("ds:Transforms")
+	tr.CreateCharData("\n")
+	empty(tr, "ds:Transform", EnvelopedSignature)
+	empty(tr, "ds:Transform", transform)
+	ref.CreateCharData("\n")
+	empty(ref, "ds:DigestMethod", digestMethod)
+	ref.CreateElement("ds:DigestValue").SetText(digestText)
+	ref.CreateCharData("\n")
+	si.CreateCharData("\n")
+	return si
 }
 
 func signDigest(signer crypto.Signer, cert *certs.Certificate, digest []byte, rnd io.Reader) ([]byte, error) {
