@@ -7,6 +7,11 @@
 //	esf cert info [--pin PIN] [--json] FILE...
 //	esf cert info --demo [--json]
 //	esf cert verify --ca FILE [--ca FILE] [--crl FILE] [--at RFC3339] [--pin PIN] [--usage AUTH|SIGN] [--holder INDIVIDUAL|LEGAL_ENTITY] FILE
+//	esf xml sign --keystore FILE --pin PIN [--out FILE] [--cr] FILE
+//	esf xml verify [--ca FILE]... [--crl FILE] [--at RFC3339] FILE...
+//	esf agreement new --kind KIND --lang ru|kk --iin IIN --name NAME --doc-number N --doc-issuer I --doc-date D --address A [--bin B --company C --basis S] [--date D]
+//	esf agreement sign --keystore FILE --pin PIN [--out FILE] FILE
+//	esf agreement verify --ca FILE [--crl FILE] [--at RFC3339] [--kind KIND] FILE...
 //
 // Exit status: 0 on success, 1 when a certificate does not verify or a
 // file cannot be read as asked, 2 on a usage error.

@@ -26,6 +26,14 @@ Usage:
   esf cert info --demo [--json]                   describe the built-in test PKI's key stores
   esf cert verify --ca FILE [--crl FILE] [--at RFC3339] [--pin PIN] FILE
                                                   check a certificate's chain, time and revocation
+  esf xml sign --keystore F --pin P [--out F] FILE
+                                                  append an NCA-shaped enveloped XML signature
+  esf xml verify [--ca F]... [--crl F] [--at RFC3339] FILE...
+                                                  verify every signature of every file
+  esf agreement new --kind individual|entrepreneur|legal-entity --lang ru|kk --iin … --name … [requisites]
+                                                  write the user agreement (unsigned)
+  esf agreement sign --keystore F --pin P [--out F] FILE
+  esf agreement verify --ca F [--crl F] [--at RFC3339] [--kind K] FILE...
   esf help                                        this text
 `
 
@@ -42,6 +50,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case "cert":
 		return runCert(ctx, args[1:], stdout, stderr)
+	case "xml":
+		return runXML(ctx, args[1:], stdout, stderr)
+	case "agreement":
+		return runAgreement(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "esf: unknown command %q\n\n%s", args[0], topUsage)
 	return exitUsage

@@ -1,0 +1,379 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/esfkit/esf/agreement"
+	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/xmlsig"
+)
+
+// trustFlags are the --ca, --crl and --at flags shared by the verify commands.
+type trustFlags struct {
+	cas, crls multiFlag
+	at        *string
+}
+
+func addTrustFlags(fs *flag.FlagSet) *trustFlags {
+	tf := &trustFlags{}
+	fs.Var(&tf.cas, "ca", "a trusted CA certificate (DER or PEM); repeat for more; each is a trust anchor")
+	fs.Var(&tf.crls, "crl", "a CRL (DER or PEM) to check revocation against; repeat for more")
+	tf.at = fs.String("at", "", "check at this time (RFC 3339), not now")
+	return tf
+}
+
+// options reads the CA certificates and CRLs the flags name.
+func (tf *trustFlags) options() (certs.VerifyOptions, time.Time, error) {
+	var opts certs.VerifyOptions
+	at := time.Now()
+	if *tf.at != "" {
+		t, err := time.Parse(time.RFC3339, *tf.at)
+		if err != nil {
+			return opts, at, fmt.Errorf("%w: --at %q is not RFC 3339 (e.g. 2026-11-23T10:00:00+05:00)", errUsage, *tf.at)
+		}
+		at = t
+	}
+	for _, path := range tf.cas {
+		data, err := readLimited(path, certs.MaxKeyStoreSize)
+		if err != nil {
+			return opts, at, fmt.Errorf("%w: --ca: %w", errUsage, err)
+		}
+		c, err := certs.ParseCertificate(data)
+		if err != nil {
+			return opts, at, fmt.Errorf("%w: --ca %s: %w", errUsage, path, err)
+		}
+		opts.Roots = append(opts.Roots, c)
+	}
+	for _, path := range tf.crls {
+		data, err := readLimited(path, 256<<20)
+		if err != nil {
+			return opts, at, fmt.Errorf("%w: --crl: %w", errUsage, err)
+		}
+		crl, err := certs.ParseCRL(data)
+		if err != nil {
+			return opts, at, fmt.Errorf("%w: --crl %s: %w", errUsage, path, err)
+		}
+		opts.CRLs = append(opts.CRLs, crl)
+	}
+	return opts, at, nil
+}
+
+// keyStoreFlags are --keystore and --pin for the signing commands.
+type keyStoreFlags struct{ path, pin, at *string }
+
+func addKeyStoreFlags(fs *flag.FlagSet) *keyStoreFlags {
+	return &keyStoreFlags{
+		path: fs.String("keystore", "", "the signing key store (.p12)"),
+		pin:  fs.String("pin", "", "its PIN (default: $"+envPIN+")"),
+		at:   fs.String("at", "", "sign as at this time (RFC 3339): the certificate must be valid then"),
+	}
+}
+
+func (kf *keyStoreFlags) open() (*certs.KeyStore, func() time.Time, error) {
+	if *kf.path == "" {
+		return nil, nil, fmt.Errorf("%w: --keystore is required", errUsage)
+	}
+	clock := time.Now
+	if *kf.at != "" {
+		t, err := time.Parse(time.RFC3339, *kf.at)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: --at %q is not RFC 3339", errUsage, *kf.at)
+		}
+		clock = func() time.Time { return t }
+	}
+	ks, err := certs.OpenFile(*kf.path, pinFrom(*kf.pin))
+	if err != nil {
+		return nil, nil, err
+	}
+	return ks, clock, nil
+}
+
+func writeOut(path string, data []byte, stdout io.Writer) error {
+	if path == "" || path == "-" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+func runXML(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "sign":
+		err = xmlSign(args[1:], stdout, stderr)
+	case "verify":
+		err = xmlVerify(args[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "esf xml: unknown command %q\n\n%s", args[0], topUsage)
+		return exitUsage
+	}
+	return exitCode(err, stderr)
+}
+
+// xmlSign implements "esf xml sign".
+func xmlSign(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("esf xml sign", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kf := addKeyStoreFlags(fs)
+	out := fs.String("out", "", "write the signed document here (default: standard output)")
+	cr := fs.Bool("cr", false, "end base64 lines with &#13; as Kalkan does")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return fmt.Errorf("%w: want exactly one FILE, got %d", errUsage, len(files))
+	}
+	ks, clock, err := kf.open()
+	if err != nil {
+		return err
+	}
+	doc, err := readLimited(files[0], xmlsig.DefaultMaxSize)
+	if err != nil {
+		return err
+	}
+	signer, err := ks.Signer()
+	if err != nil {
+		return err
+	}
+	signed, err := xmlsig.Sign(doc, signer, ks.Certificate, xmlsig.SignOptions{Now: clock, CarriageReturns: *cr})
+	if err != nil {
+		return err
+	}
+	return writeOut(*out, signed, stdout)
+}
+
+// xmlVerify implements "esf xml verify": every signature of every file.
+func xmlVerify(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("esf xml verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tf := addTrustFlags(fs)
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%w: no FILE given", errUsage)
+	}
+	chain, at, err := tf.options()
+	if err != nil {
+		return err
+	}
+	opts := xmlsig.VerifyOptions{Now: func() time.Time { return at }}
+	if len(chain.Roots) > 0 {
+		opts.Chain = &chain
+	}
+	failed := 0
+	for _, f := range files {
+		doc, err := readLimited(f, xmlsig.DefaultMaxSize)
+		if err == nil {
+			var all []*xmlsig.Verified
+			if all, err = xmlsig.VerifyAll(doc, opts); err == nil {
+				for i, v := range all {
+					fmt.Fprintf(stdout, "%s: OK signature %d by %s (%s)%s\n", f, i, describeSigner(v.Signer), v.Method, chainNote(opts))
+				}
+				continue
+			}
+		}
+		failed++
+		fmt.Fprintf(stdout, "%s: INVALID: %v\n", f, err)
+	}
+	if failed > 0 {
+		return verifyFailed{fmt.Errorf("%d of %d files did not verify", failed, len(files))}
+	}
+	return nil
+}
+
+func chainNote(opts xmlsig.VerifyOptions) string {
+	if opts.Chain == nil {
+		return "; chain not checked: no --ca"
+	}
+	return ""
+}
+
+func describeSigner(c *certs.Certificate) string {
+	s := c.FullName()
+	if c.IIN != "" {
+		s += ", IIN " + c.IIN
+	}
+	if c.BIN != "" {
+		s += ", BIN " + c.BIN
+	}
+	return s
+}
+
+func runAgreement(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "new":
+		err = agreementNew(args[1:], stdout, stderr)
+	case "sign":
+		err = agreementSign(args[1:], stdout, stderr)
+	case "verify":
+		err = agreementVerify(args[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "esf agreement: unknown command %q\n\n%s", args[0], topUsage)
+		return exitUsage
+	}
+	return exitCode(err, stderr)
+}
+
+// agreementNew implements "esf agreement new": an unsigned agreement.
+func agreementNew(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("esf agreement new", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kind := fs.String("kind", "", "individual, entrepreneur or legal-entity")
+	lang := fs.String("lang", "ru", "ru or kk")
+	var r agreement.Requisites
+	fs.StringVar(&r.IIN, "iin", "", "the participant's IIN")
+	fs.StringVar(&r.FullName, "name", "", "full name (ФИО)")
+	fs.StringVar(&r.IDDocumentNumber, "doc-number", "", "ID document number")
+	fs.StringVar(&r.IDDocumentIssuer, "doc-issuer", "", "who issued the ID document")
+	docDate := fs.String("doc-date", "", "the ID document's date of issue (YYYY-MM-DD)")
+	fs.StringVar(&r.Address, "address", "", "address")
+	fs.StringVar(&r.BIN, "bin", "", "the legal entity's BIN")
+	fs.StringVar(&r.CompanyName, "company", "", "the legal entity's name")
+	fs.StringVar(&r.ActingOnBasisOf, "basis", "", "what the head acts on the basis of (e.g. Устава)")
+	date := fs.String("date", "", "the agreement's date (YYYY-MM-DD; default today)")
+	out := fs.String("out", "", "write here (default: standard output)")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	k, err := agreement.ParseKind(*kind)
+	if err != nil {
+		return fmt.Errorf("%w: --kind: %v", errUsage, err)
+	}
+	if *docDate != "" {
+		if r.IDDocumentIssueDate, err = time.Parse(time.DateOnly, *docDate); err != nil {
+			return fmt.Errorf("%w: --doc-date %q is not YYYY-MM-DD", errUsage, *docDate)
+		}
+	}
+	d := time.Now()
+	if *date != "" {
+		if d, err = time.Parse(time.DateOnly, *date); err != nil {
+			return fmt.Errorf("%w: --date %q is not YYYY-MM-DD", errUsage, *date)
+		}
+	}
+	a, err := agreement.New(k, agreement.Lang(*lang), r, d)
+	if err != nil {
+		var fe *agreement.FieldError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("%w: %s (flag --%s)", errUsage, err, flagFor(fe.Field))
+		}
+		return err
+	}
+	doc, err := a.XML()
+	if err != nil {
+		return err
+	}
+	return writeOut(*out, doc, stdout)
+}
+
+// flagFor names the flag that sets a requisite field.
+func flagFor(field string) string {
+	m := map[string]string{"iin": "iin", "fullName": "name", "idDocumentNumber": "doc-number", "idDocumentIssuer": "doc-issuer",
+		"idDocumentIssueDate": "doc-date", "address": "address", "bin": "bin", "companyName": "company",
+		"actingOnBasisOf": "basis", "date": "date", "kind": "kind", "lang": "lang"}
+	if f, ok := m[field]; ok {
+		return f
+	}
+	return field
+}
+
+// agreementSign implements "esf agreement sign": an agreement made by
+// "esf agreement new", signed after the signer rules are checked.
+func agreementSign(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("esf agreement sign", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kf := addKeyStoreFlags(fs)
+	out := fs.String("out", "", "write the signed agreement here (default: standard output)")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return fmt.Errorf("%w: want exactly one FILE, got %d", errUsage, len(files))
+	}
+	ks, clock, err := kf.open()
+	if err != nil {
+		return err
+	}
+	doc, err := readLimited(files[0], xmlsig.DefaultMaxSize)
+	if err != nil {
+		return err
+	}
+	a, err := agreement.Parse(doc)
+	if err != nil {
+		return err
+	}
+	signer, err := ks.Signer()
+	if err != nil {
+		return err
+	}
+	signed, err := agreement.Sign(a, signer, ks.Certificate, xmlsig.SignOptions{Now: clock})
+	if err != nil {
+		return err
+	}
+	return writeOut(*out, signed, stdout)
+}
+
+// agreementVerify implements "esf agreement verify".
+func agreementVerify(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("esf agreement verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tf := addTrustFlags(fs)
+	kind := fs.String("kind", "", "require this kind: individual, entrepreneur or legal-entity")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%w: no FILE given", errUsage)
+	}
+	chain, at, err := tf.options()
+	if err != nil {
+		return err
+	}
+	if len(chain.Roots) == 0 {
+		return fmt.Errorf("%w: give at least one trusted CA with --ca", errUsage)
+	}
+	p := agreement.Policy{Chain: chain, Now: func() time.Time { return at }}
+	if *kind != "" {
+		if p.Kind, err = agreement.ParseKind(*kind); err != nil {
+			return fmt.Errorf("%w: --kind: %v", errUsage, err)
+		}
+	}
+	failed := 0
+	for _, f := range files {
+		doc, err := readLimited(f, xmlsig.DefaultMaxSize)
+		if err == nil {
+			var v *agreement.Verified
+			if v, err = agreement.Verify(doc, p); err == nil {
+				fmt.Fprintf(stdout, "%s: OK %s agreement (%s) of %s signed by %s\n", f, v.Agreement.Kind, v.Agreement.Lang,
+					strings.TrimSpace(v.Agreement.Requisites.FullName), describeSigner(v.Signer))
+				continue
+			}
+		}
+		failed++
+		fmt.Fprintf(stdout, "%s: INVALID: %v\n", f, err)
+	}
+	if failed > 0 {
+		return verifyFailed{fmt.Errorf("%d of %d files did not verify", failed, len(files))}
+	}
+	return nil
+}
