@@ -89,12 +89,17 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 
 func TestSignGOSTRoundTrip(t *testing.T) {
 	g, at := realGOSTSigner(t)
-	signed, err := xmlsig.Sign([]byte(sample), g.signer, g.cert, xmlsig.SignOptions{Now: func() time.Time { return at }})
-	require.NoError(t, err)
-	v, err := xmlsig.Verify(signed, xmlsig.VerifyOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, xmlsig.GOST2015512, v.Method)
-	assert.Equal(t, "123456789021", v.Signer.BIN)
+	// A Streebog-512 DigestValue is 88 base64 characters: wrapped, and with
+	// &#13; inside SignedInfo in Kalkan's style.
+	for _, cr := range []bool{false, true} {
+		signed, err := xmlsig.Sign([]byte(sample), g.signer, g.cert, xmlsig.SignOptions{Now: func() time.Time { return at }, CarriageReturns: cr})
+		require.NoError(t, err)
+		assert.Equal(t, cr, strings.Contains(string(signed), "&#13;\n"))
+		v, err := xmlsig.Verify(signed, xmlsig.VerifyOptions{})
+		require.NoError(t, err, "carriage returns %v", cr)
+		assert.Equal(t, xmlsig.GOST2015512, v.Method)
+		assert.Equal(t, "123456789021", v.Signer.BIN)
+	}
 }
 
 func TestTwoSigners(t *testing.T) {
