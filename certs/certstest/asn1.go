@@ -36,6 +36,7 @@ var (
 	policyLegalAuth      = asn1.ObjectIdentifier{1, 2, 398, 3, 3, 2, 2} // аутентификация юридических лиц
 	policyIndividualSign = asn1.ObjectIdentifier{1, 2, 398, 3, 3, 2, 3} // ЭЦП физических лиц
 	policyIndividualAuth = asn1.ObjectIdentifier{1, 2, 398, 3, 3, 2, 4} // аутентификация физических лиц
+	policyGOST           = asn1.ObjectIdentifier{1, 2, 398, 3, 3, 2}    // GOST TEST 2022 CA and its GOST512_ leaves
 
 	cpsRoot = "http://root.gov.kz/cps" // CPS qualifier of the roots
 	cpsNCA  = "http://pki.gov.kz/cps"  // CPS qualifier of the rest

@@ -3,6 +3,7 @@ package certstest
 import (
 	"bytes"
 	"cmp"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/certs/gost"
 )
 
 // Defaults of Options.
@@ -30,6 +32,18 @@ const (
 	// NCA's "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST 2022" ("national
 	// certification centre").
 	DefaultIntermediateName = "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) TEST CERTSTEST"
+	// DefaultGOSTRootName and DefaultGOSTIntermediateName are the CAs'
+	// common names with Options.Algorithm certs.AlgorithmGOST2015_512,
+	// shaped like NCA's GOST TEST 2022 CAs "НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ
+	// (GOST) TEST 2022" and "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST 2022".
+	DefaultGOSTRootName         = "НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST CERTSTEST"
+	DefaultGOSTIntermediateName = "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST CERTSTEST"
+	// DefaultGOST2004RootName and DefaultGOST2004IntermediateName are the
+	// CAs' common names with Options.Algorithm certs.AlgorithmGOST2004,
+	// shaped like NCA's older test CAs "НЕГІЗГІ КО TEST (GOST)" and
+	// "ҰКО 3.0 (GOST TEST)".
+	DefaultGOST2004RootName         = "НЕГІЗГІ КО TEST (GOST) CERTSTEST"
+	DefaultGOST2004IntermediateName = "ҰКО 3.0 (GOST TEST CERTSTEST)"
 	// DefaultBaseURL is where the certificates say the CA publishes its
 	// certificates, CRLs and OCSP responder: NCA's test host. Nothing is
 	// published there for this package's CAs.
@@ -50,23 +64,34 @@ const (
 // crypto/rand, with the default names, URLs and PIN, and keys from the
 // embedded pool.
 type Options struct {
+	// Algorithm is the CAs' and the key stores' algorithm:
+	// certs.AlgorithmRSA (also the zero value), certs.AlgorithmGOST2015_512
+	// (NCA's GOST TEST 2022 CAs and GOST512_ key stores) or
+	// certs.AlgorithmGOST2004 (NCA's ҰКО 3.0 GOST CAs and GOSTKNCA_ key
+	// stores). A CA issues keys of its own algorithm only; a test that
+	// needs both builds two CAs.
+	Algorithm certs.Algorithm
 	// Now is the clock. Every validity period, revocation time and CRL
 	// date derives from it; nil means time.Now. Times are truncated to the
 	// second (certificates cannot say more).
 	Now func() time.Time
 	// Rand is the source of everything random this package controls: the
-	// PKCS#12 salts (MAC, key and certificate bags). Serial numbers are not
-	// random (they derive from the SKI) and RSA PKCS #1 v1.5 signatures
-	// need none. Nil means crypto/rand. With a fixed Now, a fixed Rand
-	// (see DeterministicRand) and keys from the pool, every certificate,
-	// key store and CRL is byte-for-byte reproducible.
+	// PKCS#12 salts (MAC, key and certificate bags) and, for GOST, the keys
+	// (the CAs' two in NewCA, then one per Issue). Serial numbers are not
+	// random (they derive from the SKI), RSA PKCS #1 v1.5 signatures need
+	// none and GOST signatures here take k deterministically from the key
+	// and the digest. Nil means crypto/rand. With a fixed Now, a fixed Rand
+	// (see DeterministicRand) and, for RSA, keys from the pool, every
+	// certificate, key store and CRL is byte-for-byte reproducible.
 	Rand io.Reader
 	// PIN is the password of the key stores Issue writes, unless the
 	// profile sets its own; empty means DefaultPIN.
 	PIN string
 	// RootName and IntermediateName are the CAs' common names; empty means
-	// DefaultRootName and DefaultIntermediateName. The CAs' names are
-	// "CN=<name>, C=KZ" in that order, like NCA's 2022 CAs.
+	// DefaultRootName and DefaultIntermediateName (DefaultGOSTRootName …
+	// for GOST 2015, DefaultGOST2004RootName … for GOST 2004). The CAs'
+	// names are "CN=<name>, C=KZ" in that order, like NCA's 2022 CAs; the
+	// GOST 2004 CAs' "C=KZ, CN=<name>", like NCA's older ones.
 	RootName, IntermediateName string
 	// BaseURL is the scheme and host (no trailing slash) the certificates
 	// name in their CRL distribution points, authority information access
@@ -78,7 +103,9 @@ type Options struct {
 	// embedded pool. Every CA built from the pool has the same two CA keys;
 	// use FreshKeys for a CA that must be really different (a "foreign"
 	// CA in an unknown-authority test; also give it other names). Fresh keys
-	// make output irreproducible and NewCA slow (seconds).
+	// make output irreproducible and NewCA slow (seconds). GOST CAs ignore
+	// it: their keys always come from Rand, which makes them as different
+	// as their Rand streams.
 	FreshKeys bool
 }
 
@@ -101,8 +128,11 @@ type CA struct {
 	pin       string
 	urls      URLs
 	freshKeys bool
+	alg       certs.Algorithm
+	spec      *gostSpec // nil for RSA
 
-	rootKey, intKey    *rsa.PrivateKey
+	// rootKey and intKey are *rsa.PrivateKey or *gost.PrivateKey.
+	rootKey, intKey    crypto.Signer
 	root, intermediate *certs.Certificate
 
 	mu        sync.Mutex
@@ -118,12 +148,26 @@ type CA struct {
 // derived from the SKI, policies 1.2.398.3.1.2 (root) and 1.2.398.3.3.1.1
 // (intermediate, with CRL and AIA pointing at the root). Both are valid from
 // two years before Now for ten years.
+//
+// With Options.Algorithm certs.AlgorithmGOST2015_512 the CAs are shaped
+// like NCA's GOST TEST 2022 CAs instead: GOST R 34.10-2015 512-bit keys
+// (TC26 paramSetA, NCA's OIDs), signatures 1.2.398.3.10.1.1.2.3.2 with
+// Streebog-512, the intermediate's policy 1.2.398.3.3.2. With
+// certs.AlgorithmGOST2004 like NCA's ҰКО 3.0 GOST CAs: GOST 34.310-2004
+// keys (CryptoPro-A), signatures 1.2.398.3.10.1.1.1.2 with GOST 34.311-95,
+// names "C=KZ, CN=…". Their keys come from Options.Rand.
 func NewCA(opts Options) (*CA, error) {
+	spec, err := specFor(opts.Algorithm)
+	if err != nil {
+		return nil, err
+	}
 	ca := &CA{
 		now:       opts.Now,
 		rand:      opts.Rand,
 		pin:       opts.PIN,
 		freshKeys: opts.FreshKeys,
+		alg:       certs.AlgorithmRSA,
+		spec:      spec,
 		isRevoked: map[string]bool{},
 		crlNumber: 1,
 	}
@@ -136,27 +180,50 @@ func NewCA(opts Options) (*CA, error) {
 	if ca.pin == "" {
 		ca.pin = DefaultPIN
 	}
-	rootName := cmp.Or(opts.RootName, DefaultRootName)
-	intName := cmp.Or(opts.IntermediateName, DefaultIntermediateName)
+	defaultRoot, defaultInt, tag := DefaultRootName, DefaultIntermediateName, "rsa"
+	intPolicy := policyNCA
+	if spec != nil {
+		ca.alg = spec.alg
+		switch spec.alg {
+		case certs.AlgorithmGOST2015_512:
+			defaultRoot, defaultInt, tag = DefaultGOSTRootName, DefaultGOSTIntermediateName, "gost"
+			intPolicy = policyGOST
+		case certs.AlgorithmGOST2004:
+			defaultRoot, defaultInt, tag = DefaultGOST2004RootName, DefaultGOST2004IntermediateName, "gost2004"
+		}
+	}
+	rootName := cmp.Or(opts.RootName, defaultRoot)
+	intName := cmp.Or(opts.IntermediateName, defaultInt)
 	base := cmp.Or(opts.BaseURL, DefaultBaseURL)
 	ca.urls = URLs{
-		RootCert:         base + "/cert/root_rsa_certstest.cer",
-		RootCRL:          base + "/crl/root_rsa_certstest.crl",
-		IntermediateCert: base + "/cert/nca_rsa_certstest.cer",
-		CRL:              base + "/crl/nca_rsa_certstest.crl",
-		DeltaCRL:         base + "/crl/nca_d_rsa_certstest.crl",
+		RootCert:         base + "/cert/root_" + tag + "_certstest.cer",
+		RootCRL:          base + "/crl/root_" + tag + "_certstest.crl",
+		IntermediateCert: base + "/cert/nca_" + tag + "_certstest.cer",
+		CRL:              base + "/crl/nca_" + tag + "_certstest.crl",
+		DeltaCRL:         base + "/crl/nca_d_" + tag + "_certstest.crl",
 		OCSP:             base + "/ocsp/",
 	}
 
-	if opts.FreshKeys {
-		var err error
-		if ca.rootKey, err = freshKey(caKeyBits); err != nil {
+	switch {
+	case spec != nil:
+		var root, inter *gost.PrivateKey
+		if root, err = spec.deriveKey(ca.rand); err != nil {
 			return nil, err
 		}
-		if ca.intKey, err = freshKey(caKeyBits); err != nil {
+		if inter, err = spec.deriveKey(ca.rand); err != nil {
 			return nil, err
 		}
-	} else {
+		ca.rootKey, ca.intKey = root, inter
+	case opts.FreshKeys:
+		var root, inter *rsa.PrivateKey
+		if root, err = freshKey(caKeyBits); err != nil {
+			return nil, err
+		}
+		if inter, err = freshKey(caKeyBits); err != nil {
+			return nil, err
+		}
+		ca.rootKey, ca.intKey = root, inter
+	default:
 		pool, err := loadPool()
 		if err != nil {
 			return nil, err
@@ -168,11 +235,14 @@ func NewCA(opts Options) (*CA, error) {
 	notBefore := now.Add(-caBackdate)
 	notAfter := notBefore.AddDate(10, 0, 0)
 
-	rootSubject, err := rawName([]attr{{typ: oidCommonName, value: rootName}, {typ: oidCountry, value: "KZ", printable: true}})
+	rootSubject, err := ca.caName(rootName)
 	if err != nil {
 		return nil, err
 	}
-	rootSKI := ski(&ca.rootKey.PublicKey)
+	rootSKI, err := ca.subjectKeyID(ca.rootKey.Public())
+	if err != nil {
+		return nil, err
+	}
 	rootPolicies, err := policiesExtension(policyRoot, cpsRoot)
 	if err != nil {
 		return nil, err
@@ -192,16 +262,19 @@ func NewCA(opts Options) (*CA, error) {
 		SubjectKeyId:          rootSKI,
 		ExtraExtensions:       []pkix.Extension{rootAKI, rootPolicies},
 	}
-	if ca.root, err = ca.sign(rootTmpl, rootTmpl, &ca.rootKey.PublicKey, ca.rootKey); err != nil {
+	if ca.root, err = ca.certify(rootTmpl, rootTmpl, ca.rootKey.Public(), ca.rootKey); err != nil {
 		return nil, fmt.Errorf("certstest: root CA: %w", err)
 	}
 
-	intSubject, err := rawName([]attr{{typ: oidCommonName, value: intName}, {typ: oidCountry, value: "KZ", printable: true}})
+	intSubject, err := ca.caName(intName)
 	if err != nil {
 		return nil, err
 	}
-	intSKI := ski(&ca.intKey.PublicKey)
-	intPolicies, err := policiesExtension(policyNCA, cpsNCA)
+	intSKI, err := ca.subjectKeyID(ca.intKey.Public())
+	if err != nil {
+		return nil, err
+	}
+	intPolicies, err := policiesExtension(intPolicy, cpsNCA)
 	if err != nil {
 		return nil, err
 	}
@@ -218,10 +291,35 @@ func NewCA(opts Options) (*CA, error) {
 		IssuingCertificateURL: []string{ca.urls.RootCert},
 		ExtraExtensions:       []pkix.Extension{intPolicies},
 	}
-	if ca.intermediate, err = ca.sign(intTmpl, ca.root.X509, &ca.intKey.PublicKey, ca.rootKey); err != nil {
+	if ca.intermediate, err = ca.certify(intTmpl, ca.root.X509, ca.intKey.Public(), ca.rootKey); err != nil {
 		return nil, fmt.Errorf("certstest: intermediate CA: %w", err)
 	}
 	return ca, nil
+}
+
+// caName is a CA's name: "CN=<cn>, C=KZ", or "C=KZ, CN=<cn>" for the GOST
+// 2004 generation, whose CAs NCA named in that order.
+func (ca *CA) caName(cn string) ([]byte, error) {
+	attrs := []attr{{typ: oidCommonName, value: cn}, {typ: oidCountry, value: "KZ", printable: true}}
+	if ca.alg == certs.AlgorithmGOST2004 {
+		attrs[0], attrs[1] = attrs[1], attrs[0]
+	}
+	return rawName(attrs)
+}
+
+// subjectKeyID is the SKI NCA gives pub (see ski and gostSpec.ski).
+func (ca *CA) subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if ca.spec == nil {
+			return ski(k), nil
+		}
+	case *gost.PublicKey:
+		if ca.spec != nil {
+			return ca.spec.ski(k)
+		}
+	}
+	return nil, fmt.Errorf("certstest: a %s CA cannot certify a %T", ca.alg, pub)
 }
 
 // clock returns Now in UTC, truncated to the second.
@@ -229,9 +327,18 @@ func (ca *CA) clock() time.Time {
 	return ca.now().UTC().Truncate(time.Second)
 }
 
-// sign creates the certificate and classifies it with certs.
-func (ca *CA) sign(tmpl, parent *x509.Certificate, pub *rsa.PublicKey, key *rsa.PrivateKey) (*certs.Certificate, error) {
-	der, err := x509.CreateCertificate(ca.rand, tmpl, parent, pub, key)
+// certify creates the certificate of tmpl for pub, issued by parent and
+// signed with signer, and classifies it with certs.
+func (ca *CA) certify(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) (*certs.Certificate, error) {
+	if ca.spec != nil {
+		p, ok1 := pub.(*gost.PublicKey)
+		k, ok2 := signer.(*gost.PrivateKey)
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("certstest: a %s CA cannot certify a %T with a %T", ca.alg, pub, signer)
+		}
+		return ca.spec.certify(tmpl, parent, p, k)
+	}
+	der, err := x509.CreateCertificate(ca.rand, tmpl, parent, pub, signer)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +356,11 @@ func (ca *CA) RootDER() []byte { return bytes.Clone(ca.root.X509.Raw) }
 
 // IntermediateDER returns the issuing CA certificate in DER.
 func (ca *CA) IntermediateDER() []byte { return bytes.Clone(ca.intermediate.X509.Raw) }
+
+// Algorithm returns the algorithm of the CA's keys and of the key stores it
+// issues: certs.AlgorithmRSA, certs.AlgorithmGOST2015_512 or
+// certs.AlgorithmGOST2004.
+func (ca *CA) Algorithm() certs.Algorithm { return ca.alg }
 
 // URLs returns the addresses written into the CA certificates and the
 // certificates Issue makes.
@@ -293,7 +405,10 @@ func (ca *CA) revokeLocked(serial *big.Int) {
 // CRL returns the intermediate's certificate revocation list in DER: every
 // revoked certificate with its revocation time, thisUpdate Now, nextUpdate
 // a day later, the cRLNumber (1 for the empty list, one more for each
-// revocation) and the authority key identifier, signed sha256WithRSA.
+// revocation) and the authority key identifier, signed sha256WithRSA, or
+// with the GOST algorithm of a GOST CA (its AlgorithmIdentifier with NULL
+// parameters both inside and outside the TBS, as in NCA's CRLs up to 2025,
+// so that crypto/x509 parses it too).
 func (ca *CA) CRL() ([]byte, error) {
 	ca.mu.Lock()
 	defer ca.mu.Unlock()
@@ -304,7 +419,17 @@ func (ca *CA) CRL() ([]byte, error) {
 		ThisUpdate:                now,
 		NextUpdate:                now.Add(24 * time.Hour),
 	}
-	der, err := x509.CreateRevocationList(ca.rand, tmpl, ca.intermediate.X509, ca.intKey)
+	var der []byte
+	var err error
+	if ca.spec != nil {
+		k, ok := ca.intKey.(*gost.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("certstest: a %s CA with a %T", ca.alg, ca.intKey)
+		}
+		der, err = ca.spec.crl(tmpl, ca.intermediate.X509, k)
+	} else {
+		der, err = x509.CreateRevocationList(ca.rand, tmpl, ca.intermediate.X509, ca.intKey)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("certstest: CRL: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/certs/gost"
 )
 
 // A CA on a pinned clock issues a legal entity's head a signing key store,
@@ -72,6 +73,82 @@ func ExampleNewCA() {
 	// НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) TEST CERTSTEST, issued by НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) TEST CERTSTEST, 4096 bits, until 2034-01-02
 	// ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) TEST CERTSTEST, issued by НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) TEST CERTSTEST, 4096 bits, until 2033-12-30
 	// http://test.pki.gov.kz/crl/nca_rsa_certstest.crl
+}
+
+// A GOST 2015 CA issues the key stores NCA has issued since 2022: one GOST
+// R 34.10-2015 512-bit key for log-in and signing (GOST512_), which certs
+// opens, signs with and verifies.
+func ExampleNewCA_gost() {
+	ca, err := certstest.NewCA(certstest.Options{
+		Algorithm: certs.AlgorithmGOST2015_512,
+		Now:       func() time.Time { return time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC) },
+		Rand:      certstest.DeterministicRand("example"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	is, err := ca.Issue(certstest.Profile{Kind: certstest.KindCEO})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ks, err := certs.Open(is.PKCS12, is.PIN)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := ks.Certificate
+	fmt.Println(c.FullName(), "BIN", c.BIN, c.Organization)
+	fmt.Println(c.Algorithm, c.Usage, c.Holder, c.Roles, c.FileKind)
+	fmt.Println("file name is the SKI:", is.FileName == "GOST512_"+ks.FriendlyName+".p12")
+
+	// The key signs a Streebog-512 digest in NCA's layout.
+	signer, err := ks.Signer()
+	if err != nil {
+		log.Fatal(err)
+	}
+	digest := gost.Sum512([]byte("<invoice/>"))
+	sig, err := signer.Sign(nil, digest[:], nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("signature verifies:", gost.Verify(c.PublicKey.(*gost.PublicKey), digest[:], sig) == nil)
+
+	opts, err := ca.VerifyOptions()
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts.Usage = certs.UsageAuth | certs.UsageSign
+	chain, err := certs.Verify(c, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, cert := range chain {
+		fmt.Println("chain:", cert.CommonName, cert.Algorithm)
+	}
+	// Output:
+	// ТЕСТОВ ТЕСТ ТЕСТОВИЧ BIN 123456789021 АО "ТЕСТ"
+	// GOST2015-512 AUTH+SIGN LEGAL_ENTITY [ORGANIZATION CEO] GOST512_
+	// file name is the SKI: true
+	// signature verifies: true
+	// chain: ТЕСТОВ ТЕСТ GOST2015-512
+	// chain: ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST CERTSTEST GOST2015-512
+	// chain: НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST CERTSTEST GOST2015-512
+}
+
+// A GOST 2004 CA issues the GOSTKNCA_ signing key stores NCA gave legal
+// entities before 2022.
+func ExampleNewCA_gost2004() {
+	ca, err := certstest.NewCA(certstest.Options{Algorithm: certs.AlgorithmGOST2004})
+	if err != nil {
+		log.Fatal(err)
+	}
+	is, err := ca.Issue(certstest.Profile{Kind: certstest.KindCanSign})
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := is.Certificate
+	fmt.Println(c.Algorithm, c.Usage, c.Roles, c.FileKind, c.Issuer)
+	// Output:
+	// GOST2004 SIGN [ORGANIZATION CAN_SIGN] GOSTKNCA_ ҰКО 3.0 (GOST TEST CERTSTEST)
 }
 
 // Each profile gives one of NCA's kinds of key store, named as NCA names them.

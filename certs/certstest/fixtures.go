@@ -25,8 +25,14 @@ var (
 // FixturePIN opens every key store of the fixture set.
 const FixturePIN = DefaultPIN
 
-// FixtureSeed is the seed of DeterministicRand the fixture set was made with.
-const FixtureSeed = "github.com/esfkit/esf/certs/certstest fixtures v1"
+// FixtureSeed is the seed of DeterministicRand the fixture set's RSA CA was
+// made with; FixtureGOSTSeed and FixtureGOST2004Seed those of its GOST 2015
+// and GOST 2004 CAs (each CA its own stream).
+const (
+	FixtureSeed         = "github.com/esfkit/esf/certs/certstest fixtures v1"
+	FixtureGOSTSeed     = FixtureSeed + " GOST2015-512"
+	FixtureGOST2004Seed = FixtureSeed + " GOST2004"
+)
 
 // ErrNoFixtures means the fixture directory cannot be found: the module's
 // source tree is not there (a binary built with -trimpath, or the package
@@ -81,34 +87,41 @@ func OpenFixture(name string) (*certs.KeyStore, error) {
 }
 
 // FixtureVerifyOptions returns options for certs.Verify that trust the
-// fixture set's root, offer its intermediate and check its CRL, at
-// FixtureTime.
+// fixture set's roots (RSA, GOST 2015 and GOST 2004), offer their
+// intermediates and check their CRLs, at FixtureTime: every key store of
+// the set verifies with them (or fails as its state says).
 func FixtureVerifyOptions() (certs.VerifyOptions, error) {
 	var opts certs.VerifyOptions
-	for _, name := range []string{FixtureRootCA, FixtureIntermediateCA} {
-		data, err := ReadFixture(name)
+	for _, pki := range [][3]string{
+		{FixtureRootCA, FixtureIntermediateCA, FixtureCRL},
+		{FixtureGOSTRootCA, FixtureGOSTIntermediateCA, FixtureGOSTCRL},
+		{FixtureGOST2004RootCA, FixtureGOST2004IntermediateCA, FixtureGOST2004CRL},
+	} {
+		for i, name := range pki[:2] {
+			data, err := ReadFixture(name)
+			if err != nil {
+				return opts, err
+			}
+			c, err := certs.ParseCertificate(data)
+			if err != nil {
+				return opts, fmt.Errorf("certstest: fixture %s: %w", name, err)
+			}
+			if i == 0 {
+				opts.Roots = append(opts.Roots, c)
+			} else {
+				opts.Intermediates = append(opts.Intermediates, c)
+			}
+		}
+		data, err := ReadFixture(pki[2])
 		if err != nil {
 			return opts, err
 		}
-		c, err := certs.ParseCertificate(data)
+		crl, err := certs.ParseCRL(data)
 		if err != nil {
-			return opts, fmt.Errorf("certstest: fixture %s: %w", name, err)
+			return opts, fmt.Errorf("certstest: fixture %s: %w", pki[2], err)
 		}
-		if name == FixtureRootCA {
-			opts.Roots = append(opts.Roots, c)
-		} else {
-			opts.Intermediates = append(opts.Intermediates, c)
-		}
+		opts.CRLs = append(opts.CRLs, crl)
 	}
-	data, err := ReadFixture(FixtureCRL)
-	if err != nil {
-		return opts, err
-	}
-	crl, err := certs.ParseCRL(data)
-	if err != nil {
-		return opts, fmt.Errorf("certstest: fixture %s: %w", FixtureCRL, err)
-	}
-	opts.CRLs = []*certs.CRL{crl}
 	opts.CurrentTime = FixtureTime
 	return opts, nil
 }

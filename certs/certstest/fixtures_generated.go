@@ -31,4 +31,32 @@ const (
 	FixtureIndividualSignExpired = "individual/expired/RSA256_f64c2dd54376609d23d7d5da522c76e5eb1297c4.p12"
 	// FixtureIndividualSignRevoked is the SIGN key store of an individual (ТЕСТОВ ТЕСТ), revoked.
 	FixtureIndividualSignRevoked = "individual/revoked/RSA256_fac96ce6e56ea1572da0243ac6f2fe87ee33aa14.p12"
+	// FixtureGOSTRootCA is the GOST 2015-512 root CA certificate (DER).
+	FixtureGOSTRootCA = "gost/ca/root_gost_certstest.cer"
+	// FixtureGOSTIntermediateCA is the GOST 2015-512 issuing CA certificate (DER).
+	FixtureGOSTIntermediateCA = "gost/ca/nca_gost_certstest.cer"
+	// FixtureGOSTCRL is the GOST 2015-512 issuing CA's CRL (DER), listing FixtureGOSTIndividualRevoked.
+	FixtureGOSTCRL = "gost/ca/nca_gost_certstest.crl"
+	// FixtureGOSTIndividual is the GOST 2015-512 AUTH+SIGN key store of an individual (ТЕСТОВ ТЕСТ).
+	FixtureGOSTIndividual = "gost/individual/valid/GOST512_cde60bed9d4b5c9e8870c03481db5a74cad217ff.p12"
+	// FixtureGOSTEntrepreneur is the GOST 2015-512 AUTH+SIGN key store of an individual entrepreneur (ТЕСТТОВ ТЕСТТ).
+	FixtureGOSTEntrepreneur = "gost/entrepreneur/valid/GOST512_333c8197c4a4aa1ce3d96c1eeae9600667ae0cf9.p12"
+	// FixtureGOSTCEO is the GOST 2015-512 AUTH+SIGN key store of a legal entity's head (CEO) (ТЕСТОВ ТЕСТ).
+	FixtureGOSTCEO = "gost/legal/ceo/GOST512_53aef874fc92103f011d4c5cf3516c42a9fb8d54.p12"
+	// FixtureGOSTCanSign is the GOST 2015-512 AUTH+SIGN key store of a legal entity's employee with the right to sign (ТЕСТТОВ ТЕСТТ).
+	FixtureGOSTCanSign = "gost/legal/can_sign/GOST512_f328102b6a6dd0498bbcf11f565655be370a62a3.p12"
+	// FixtureGOSTEmployee is the GOST 2015-512 AUTH+SIGN key store of a legal entity's employee without the right to sign (ТЕСТТОВ ТЕСТТ).
+	FixtureGOSTEmployee = "gost/legal/employee/GOST512_2e28acc59aa332f1b94e0393f3d2e060db80128a.p12"
+	// FixtureGOSTIndividualExpired is the GOST 2015-512 AUTH+SIGN key store of an individual (ТЕСТОВ ТЕСТ), expired.
+	FixtureGOSTIndividualExpired = "gost/individual/expired/GOST512_17d4ac17fb001763217c2fb838928674d6ec4433.p12"
+	// FixtureGOSTIndividualRevoked is the GOST 2015-512 AUTH+SIGN key store of an individual (ТЕСТОВ ТЕСТ), revoked.
+	FixtureGOSTIndividualRevoked = "gost/individual/revoked/GOST512_bdd8b4f123a681d3f182eeeff5bfde1a7bcfc1dc.p12"
+	// FixtureGOST2004RootCA is the GOST 2004 root CA certificate (DER).
+	FixtureGOST2004RootCA = "gost2004/ca/root_gost2004_certstest.cer"
+	// FixtureGOST2004IntermediateCA is the GOST 2004 issuing CA certificate (DER).
+	FixtureGOST2004IntermediateCA = "gost2004/ca/nca_gost2004_certstest.cer"
+	// FixtureGOST2004CRL is the GOST 2004 issuing CA's CRL (DER), empty.
+	FixtureGOST2004CRL = "gost2004/ca/nca_gost2004_certstest.crl"
+	// FixtureGOST2004CEO is the GOST 2004 SIGN key store of a legal entity's head (CEO) (ТЕСТОВ ТЕСТ).
+	FixtureGOST2004CEO = "gost2004/legal/ceo/GOSTKNCA_5cc72446386f4e222893b94b56c4488fc7d5cde7.p12"
 )

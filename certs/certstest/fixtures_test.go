@@ -2,8 +2,10 @@ package certstest_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/certs/certstest/internal/fixtures"
+	"github.com/esfkit/esf/certs/gost"
 )
 
 // moduleRoot is the module root as seen from this package's directory.
@@ -40,6 +43,25 @@ func fixtureKeyStores() []string {
 		certstest.FixtureEmployeeSign,
 		certstest.FixtureIndividualSignExpired,
 		certstest.FixtureIndividualSignRevoked,
+
+		certstest.FixtureGOSTIndividual,
+		certstest.FixtureGOSTEntrepreneur,
+		certstest.FixtureGOSTCEO,
+		certstest.FixtureGOSTCanSign,
+		certstest.FixtureGOSTEmployee,
+		certstest.FixtureGOSTIndividualExpired,
+		certstest.FixtureGOSTIndividualRevoked,
+
+		certstest.FixtureGOST2004CEO,
+	}
+}
+
+// fixtureCAFiles are the CA constants: root, intermediate, CRL of each PKI.
+func fixtureCAFiles() [][3]string {
+	return [][3]string{
+		{certstest.FixtureRootCA, certstest.FixtureIntermediateCA, certstest.FixtureCRL},
+		{certstest.FixtureGOSTRootCA, certstest.FixtureGOSTIntermediateCA, certstest.FixtureGOSTCRL},
+		{certstest.FixtureGOST2004RootCA, certstest.FixtureGOST2004IntermediateCA, certstest.FixtureGOST2004CRL},
 	}
 }
 
@@ -82,6 +104,13 @@ func TestFixturesUpToDate(t *testing.T) {
 	for i, is := range set.Issued {
 		assert.Equal(t, filepath.ToSlash(filepath.Join(fixtures.Entries[i].Dir, is.FileName)), fixtureKeyStores()[i])
 	}
+	require.Len(t, fixtureCAFiles(), len(fixtures.PKIs))
+	for i, pki := range fixtures.PKIs {
+		assert.Equal(t, [3]string{pki.RootFile, pki.IntermediateFile, pki.CRLFile}, fixtureCAFiles()[i])
+		ca := set.CAs[pki]
+		assert.Equal(t, pki.Alg, ca.Algorithm())
+		assert.Equal(t, ca.RootDER(), set.Files[path.Join(fixtures.Dir, pki.RootFile)])
+	}
 }
 
 func TestSpliceReadme(t *testing.T) {
@@ -115,7 +144,29 @@ func TestFixtures(t *testing.T) {
 			require.NoError(t, err)
 			c := ks.Certificate
 			assert.Equal(t, filepath.Base(name), c.FileName())
-			assert.Equal(t, e.Profile.Usage, c.Usage)
+			assert.Equal(t, e.PKI.Alg, c.Algorithm)
+			wantUsage := map[certs.Algorithm]certs.Usage{
+				certs.AlgorithmRSA:          e.Profile.Usage,
+				certs.AlgorithmGOST2015_512: certs.UsageAuth | certs.UsageSign,
+				certs.AlgorithmGOST2004:     certs.UsageSign,
+			}[e.PKI.Alg]
+			assert.Equal(t, wantUsage, c.Usage)
+			if e.PKI.Alg != certs.AlgorithmRSA {
+				// NCA's bag attributes, and a key that signs.
+				assert.Equal(t, c.SKI, ks.LocalKeyID)
+				assert.Equal(t, hex.EncodeToString(c.SKI), ks.FriendlyName)
+				key, ok := ks.PrivateKey.(*gost.PrivateKey)
+				require.True(t, ok)
+				digest := gost.Sum512([]byte("fixture"))
+				d := digest[:]
+				if e.PKI.Alg == certs.AlgorithmGOST2004 {
+					d341194 := gost.Sum341194([]byte("fixture"))
+					d = d341194[:]
+				}
+				sig, err := key.Sign(nil, d, nil)
+				require.NoError(t, err)
+				assert.NoError(t, gost.Verify(c.PublicKey.(*gost.PublicKey), d, sig))
+			}
 			assert.Equal(t, e.Profile.Kind.Holder(), c.Holder)
 			assert.Equal(t, e.Profile.Kind.Roles(), c.Roles)
 			iin := e.Profile.IIN
@@ -141,6 +192,32 @@ func TestFixtureHelpers(t *testing.T) {
 	requireFixtures(t)
 	assert.True(t, filepath.IsAbs(certstest.FixtureDir()))
 	assert.FileExists(t, certstest.FixturePath(certstest.FixtureCRL))
+	for i, want := range []struct {
+		name string
+		alg  certs.Algorithm
+	}{
+		{certstest.DefaultRootName, certs.AlgorithmRSA},
+		{certstest.DefaultGOSTRootName, certs.AlgorithmGOST2015_512},
+		{certstest.DefaultGOST2004RootName, certs.AlgorithmGOST2004},
+	} {
+		files := fixtureCAFiles()[i]
+		der, err := certstest.ReadFixture(files[0])
+		require.NoError(t, err)
+		root, err := certs.ParseCertificate(der)
+		require.NoError(t, err)
+		assert.Equal(t, want.name, root.CommonName)
+		assert.Equal(t, want.alg, root.Algorithm)
+		der, err = certstest.ReadFixture(files[1])
+		require.NoError(t, err)
+		inter, err := certs.ParseCertificate(der)
+		require.NoError(t, err)
+		_, err = certs.Verify(inter, certs.VerifyOptions{Roots: []*certs.Certificate{root}, CurrentTime: certstest.FixtureTime})
+		assert.NoError(t, err, "%s: the intermediate chains to the root", files[1])
+		der, err = certstest.ReadFixture(files[2])
+		require.NoError(t, err)
+		_, err = certs.ParseCRL(der)
+		assert.NoError(t, err)
+	}
 	der, err := certstest.ReadFixture(certstest.FixtureRootCA)
 	require.NoError(t, err)
 	root, err := certs.ParseCertificate(der)

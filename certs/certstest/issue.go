@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/certs/gost"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -133,12 +134,15 @@ type Profile struct {
 	// Kind is the holder: individual, entrepreneur, CEO, employee with or
 	// without the right to sign.
 	Kind Kind
-	// Usage is certs.UsageAuth (also the zero value; keyUsage
-	// digitalSignature+keyEncipherment, EKU clientAuth, file AUTH_RSA256_…)
-	// or certs.UsageSign (digitalSignature+nonRepudiation, EKU
-	// emailProtection, file RSA256_…). Real NCA issues legal entities'
-	// signing keys as GOST (GOSTKNCA_, GOST512_); here they are RSA until
-	// GOST arrives. RSA has no combined AUTH+SIGN key.
+	// Usage, from an RSA CA, is certs.UsageAuth (also the zero value;
+	// keyUsage digitalSignature+keyEncipherment, EKU clientAuth, file
+	// AUTH_RSA256_…) or certs.UsageSign (digitalSignature+nonRepudiation,
+	// EKU emailProtection, file RSA256_…); RSA has no combined AUTH+SIGN
+	// key. From a GOST 2015 CA every key is NCA's one key for both
+	// (digitalSignature+nonRepudiation+keyAgreement, EKU emailProtection,
+	// file GOST512_…): zero, AUTH, SIGN and AUTH|SIGN all give it, and
+	// certs classifies it AUTH|SIGN. From a GOST 2004 CA a key signs only
+	// (digitalSignature+nonRepudiation, file GOSTKNCA_…): zero or SIGN.
 	Usage certs.Usage
 	// State is valid, expired or revoked.
 	State State
@@ -171,18 +175,23 @@ type Profile struct {
 
 	// PIN is the key store's password; empty means the CA's (Options.PIN).
 	PIN string
-	// Key is the key pair to certify; nil means the next key of the CA's
-	// pool (or a fresh one once the pool is used up, or with
-	// Options.FreshKeys).
+	// Key is the RSA key pair to certify (RSA CAs only); nil means the
+	// next key of the CA's pool (or a fresh one once the pool is used up,
+	// or with Options.FreshKeys).
 	Key *rsa.PrivateKey
+	// GOSTKey is the GOST key pair to certify (GOST CAs only), on the CA's
+	// curve; nil means a key derived from Options.Rand.
+	GOSTKey *gost.PrivateKey
 }
 
 // Issued is what Issue returns: a key store and everything in it.
 type Issued struct {
 	// Certificate is the end-entity certificate, as certs classifies it.
 	Certificate *certs.Certificate
-	// PrivateKey is the certificate's key (*rsa.PrivateKey). Pool keys
-	// are shared by every CA of the process: do not modify it.
+	// PrivateKey is the certificate's key: *rsa.PrivateKey, or
+	// *gost.PrivateKey from a GOST CA (its Sign takes the GOST digest of
+	// the message and returns NCA's signature layout). Pool keys are
+	// shared by every CA of the process: do not modify it.
 	PrivateKey crypto.Signer
 	// PKCS12 is the key store: the key and the certificate only, as NCA
 	// writes them, protected by PIN.
@@ -190,7 +199,8 @@ type Issued struct {
 	// PIN opens PKCS12.
 	PIN string
 	// FileName is the name NCA gives the key store: the file kind and the
-	// SKI in lowercase hex, e.g. "AUTH_RSA256_3f…a1.p12".
+	// SKI in lowercase hex, e.g. "AUTH_RSA256_3f…a1.p12" or
+	// "GOST512_3f…a1.p12".
 	FileName string
 	// Chain is the leaf, the intermediate and the root, in that order.
 	Chain []*certs.Certificate
@@ -208,8 +218,17 @@ func (is *Issued) DER() []byte { return is.Certificate.X509.Raw }
 // the policy of the holder and usage with NCA's CPS, CRL, delta CRL, AIA and
 // OCSP URLs, AKI and SKI, serial number = SKI with the top bit cleared,
 // sha256WithRSAEncryption.
+//
+// A GOST 2015 CA issues NCA's GOST512_ key stores instead: one GOST R
+// 34.10-2015 512-bit key for log-in and signing, keyUsage
+// digitalSignature+nonRepudiation+keyAgreement, EKU emailProtection and
+// the roles, policy 1.2.398.3.3.2, NCA's 1.2.398.3.3.5 extension; a GOST
+// 2004 CA the GOSTKNCA_ signing key stores NCA gave legal entities (legal
+// kinds only): GOST 34.310-2004, keyUsage digitalSignature+nonRepudiation,
+// policy 1.2.398.3.3.2.1. Their key stores are written like NCA's own (see
+// the package documentation).
 func (ca *CA) Issue(p Profile) (*Issued, error) {
-	if err := fillProfile(&p, ca.pin); err != nil {
+	if err := ca.fillProfile(&p); err != nil {
 		return nil, err
 	}
 	ca.mu.Lock()
@@ -228,6 +247,9 @@ func (ca *CA) Issue(p Profile) (*Issued, error) {
 		return nil, fmt.Errorf("certstest: an expired profile ends at %s, not before Now %s", notAfter.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	p.NotBefore = notBefore
+	if ca.spec != nil {
+		return ca.issueGOST(p, notBefore, notAfter)
+	}
 
 	key := p.Key
 	if key == nil {
@@ -237,11 +259,11 @@ func (ca *CA) Issue(p Profile) (*Issued, error) {
 		}
 	}
 
-	tmpl, err := ca.leafTemplate(&p, key, notBefore, notAfter)
+	tmpl, err := ca.leafTemplate(&p, ski(&key.PublicKey), notBefore, notAfter)
 	if err != nil {
 		return nil, err
 	}
-	leaf, err := ca.sign(tmpl, ca.intermediate.X509, &key.PublicKey, ca.intKey)
+	leaf, err := ca.certify(tmpl, ca.intermediate.X509, &key.PublicKey, ca.intKey)
 	if err != nil {
 		return nil, fmt.Errorf("certstest: issue %s %s: %w", p.Kind, p.Usage, err)
 	}
@@ -266,18 +288,93 @@ func (ca *CA) Issue(p Profile) (*Issued, error) {
 	}, nil
 }
 
+// issueGOST is Issue for a GOST CA, with p filled in and ca.mu held.
+func (ca *CA) issueGOST(p Profile, notBefore, notAfter time.Time) (*Issued, error) {
+	s := ca.spec
+	key := p.GOSTKey
+	if key == nil {
+		var err error
+		if key, err = s.deriveKey(ca.rand); err != nil {
+			return nil, err
+		}
+	}
+	id, err := s.ski(key.PublicKey())
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := ca.leafTemplate(&p, id, notBefore, notAfter)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := ca.certify(tmpl, ca.intermediate.X509, key.PublicKey(), ca.intKey)
+	if err != nil {
+		return nil, fmt.Errorf("certstest: issue %s %s: %w", p.Kind, p.Usage, err)
+	}
+	pkcs8, err := s.pkcs8(key)
+	if err != nil {
+		return nil, err
+	}
+	pfx, err := encodeKeyStore(ca.rand, pkcs8, leaf.X509.Raw, leaf.SKI, p.PIN)
+	if err != nil {
+		return nil, err
+	}
+	if p.State == StateRevoked {
+		ca.revokeLocked(leaf.X509.SerialNumber)
+	}
+	p.GOSTKey = key
+	return &Issued{
+		Certificate: leaf,
+		PrivateKey:  key,
+		PKCS12:      pfx,
+		PIN:         p.PIN,
+		FileName:    string(s.fileKind) + hex.EncodeToString(leaf.SKI) + ".p12",
+		Chain:       []*certs.Certificate{leaf, ca.intermediate, ca.root},
+		Profile:     p,
+	}, nil
+}
+
 // fillProfile checks p and fills in its defaults.
-func fillProfile(p *Profile, pin string) error {
+func (ca *CA) fillProfile(p *Profile) error {
 	holder := p.Kind.Holder()
 	if holder == certs.HolderUnknown {
 		return fmt.Errorf("certstest: unknown kind %s", p.Kind)
 	}
-	switch p.Usage {
-	case 0:
-		p.Usage = certs.UsageAuth
-	case certs.UsageAuth, certs.UsageSign:
+	switch ca.alg {
+	case certs.AlgorithmGOST2015_512:
+		switch p.Usage {
+		case 0, certs.UsageAuth, certs.UsageSign, certs.UsageAuth | certs.UsageSign:
+			p.Usage = certs.UsageAuth | certs.UsageSign
+		default:
+			return fmt.Errorf("certstest: usage %s: a GOST 2015 key is for AUTH and SIGN", p.Usage)
+		}
+	case certs.AlgorithmGOST2004:
+		switch p.Usage {
+		case 0, certs.UsageSign:
+			p.Usage = certs.UsageSign
+		default:
+			return fmt.Errorf("certstest: usage %s: a GOST 2004 key (GOSTKNCA_) signs only; NCA issued AUTH keys as RSA", p.Usage)
+		}
+		if holder != certs.HolderLegalEntity {
+			return fmt.Errorf("certstest: a %s gets no GOST 2004 key: NCA issued GOSTKNCA_ key stores to legal entities (an individual signed with RSA256_)", p.Kind)
+		}
 	default:
-		return fmt.Errorf("certstest: usage %s: an RSA key is either AUTH or SIGN (one key for both is GOST 2015, not issued yet)", p.Usage)
+		switch p.Usage {
+		case 0:
+			p.Usage = certs.UsageAuth
+		case certs.UsageAuth, certs.UsageSign:
+		default:
+			return fmt.Errorf("certstest: usage %s: an RSA key is either AUTH or SIGN (one key for both is GOST 2015: Options.Algorithm)", p.Usage)
+		}
+	}
+	switch {
+	case ca.spec == nil && p.GOSTKey != nil:
+		return errors.New("certstest: Profile.GOSTKey given to an RSA CA (use Profile.Key)")
+	case ca.spec != nil && p.Key != nil:
+		return fmt.Errorf("certstest: Profile.Key (RSA) given to a %s CA (use Profile.GOSTKey)", ca.alg)
+	case ca.spec != nil && p.GOSTKey != nil:
+		if err := ca.spec.checkKey(p.GOSTKey); err != nil {
+			return err
+		}
 	}
 	switch p.State {
 	case StateValid, StateExpired, StateRevoked:
@@ -313,7 +410,7 @@ func fillProfile(p *Profile, pin string) error {
 	if p.Validity < 0 {
 		return fmt.Errorf("certstest: negative validity %s", p.Validity)
 	}
-	p.PIN = cmp.Or(p.PIN, pin)
+	p.PIN = cmp.Or(p.PIN, ca.pin)
 	return nil
 }
 
@@ -335,8 +432,9 @@ func (ca *CA) nextKeyLocked() (*rsa.PrivateKey, error) {
 	return freshKey(eeKeyBits)
 }
 
-// leafTemplate builds the end-entity certificate of p.
-func (ca *CA) leafTemplate(p *Profile, key *rsa.PrivateKey, notBefore, notAfter time.Time) (*x509.Certificate, error) {
+// leafTemplate builds the end-entity certificate of p for the key whose SKI
+// is id.
+func (ca *CA) leafTemplate(p *Profile, id []byte, notBefore, notAfter time.Time) (*x509.Certificate, error) {
 	legal := p.Kind.Holder() == certs.HolderLegalEntity
 	cn := p.Surname
 	if p.FirstName != "" {
@@ -365,6 +463,8 @@ func (ca *CA) leafTemplate(p *Profile, key *rsa.PrivateKey, notBefore, notAfter 
 		policy   asn1.ObjectIdentifier
 	)
 	switch {
+	case ca.spec != nil:
+		keyUsage, eku, policy = ca.spec.keyUsage, x509.ExtKeyUsageEmailProtection, ca.spec.policy(legal)
 	case p.Usage == certs.UsageAuth && legal:
 		keyUsage, eku, policy = x509.KeyUsageDigitalSignature|x509.KeyUsageKeyEncipherment, x509.ExtKeyUsageClientAuth, policyLegalAuth
 	case p.Usage == certs.UsageAuth:
@@ -386,7 +486,14 @@ func (ca *CA) leafTemplate(p *Profile, key *rsa.PrivateKey, notBefore, notAfter 
 	if err != nil {
 		return nil, err
 	}
-	id := ski(&key.PublicKey)
+	extra := []pkix.Extension{policies, freshest}
+	if ca.spec != nil && ca.spec.extra != nil {
+		ext, err := ca.spec.extra()
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, ext)
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          new(big.Int).SetBytes(serialFromSKI(id)),
 		RawSubject:            subject,
@@ -399,7 +506,7 @@ func (ca *CA) leafTemplate(p *Profile, key *rsa.PrivateKey, notBefore, notAfter 
 		CRLDistributionPoints: []string{ca.urls.CRL},
 		IssuingCertificateURL: []string{ca.urls.IntermediateCert},
 		OCSPServer:            []string{ca.urls.OCSP},
-		ExtraExtensions:       []pkix.Extension{policies, freshest},
+		ExtraExtensions:       extra,
 	}
 	if p.Email != "" {
 		tmpl.EmailAddresses = []string{p.Email}

@@ -1,6 +1,7 @@
-// Package pbe implements the password-based cryptography a PKCS#12 reader
-// needs: decrypting shrouded key bags and encrypted SafeContents, and checking
-// the MacData integrity check of a PFX.
+// Package pbe implements the password-based cryptography of PKCS#12:
+// decrypting shrouded key bags and encrypted SafeContents and checking the
+// MacData integrity check of a PFX (for certs.Open), and the inverse —
+// Encrypt and ComputeMAC — for the test PKI's key store writer.
 //
 // It follows these standards:
 //
