@@ -12,6 +12,7 @@
 //	esf agreement new --kind KIND --lang ru|kk --iin IIN --name NAME --doc-number N --doc-issuer I --doc-date D --address A [--bin B --company C --basis S] [--date D]
 //	esf agreement sign --keystore FILE --pin PIN [--out FILE] FILE
 //	esf agreement verify --ca FILE [--crl FILE] [--at RFC3339] [--kind KIND] FILE...
+//	esf mock serve [--addr HOST:PORT] [--state FILE] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities] [--require-username-token] [--smtp HOST:PORT] [--log-level LEVEL]
 //
 // Exit status: 0 on success, 1 when a certificate does not verify or a
 // file cannot be read as asked, 2 on a usage error.

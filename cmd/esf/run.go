@@ -34,6 +34,8 @@ Usage:
                                                   write the user agreement (unsigned)
   esf agreement sign --keystore F --pin P [--out F] FILE
   esf agreement verify --ca F [--crl F] [--at RFC3339] [--kind K] FILE...
+  esf mock serve [--addr H:P] [--state F] [--trust F]... [--crl F]... [--seed F] [--allow-test-identities] [--require-username-token] [--smtp H:P] [--log-level L]
+                                                  run the ESF mock server (esf mock serve -h)
   esf help                                        this text
 `
 
@@ -54,6 +56,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runXML(ctx, args[1:], stdout, stderr)
 	case "agreement":
 		return runAgreement(ctx, args[1:], stdout, stderr)
+	case "mock":
+		return runMock(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "esf: unknown command %q\n\n%s", args[0], topUsage)
 	return exitUsage

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver"
+)
+
+// shutdownTimeout bounds the graceful shutdown: requests in flight get
+// this long to finish before the listener's connections are closed.
+const shutdownTimeout = 10 * time.Second
+
+// maxSeedSize bounds a --seed file.
+const maxSeedSize = 64 << 20
+
+const mockServeUsage = `Usage: esf mock serve [flags]
+
+Serves the ESF mock: the SOAP API (/esf-web/ws/api1/SessionService,
+AuthService, VersionService), the portal (/esf-web/), the control API
+(/_mock/) and /healthz. It logs a line per request to standard error and
+stops gracefully on SIGINT or SIGTERM.
+
+The first line on standard output, once it listens, is
+  listening on http://HOST:PORT
+(with --addr 127.0.0.1:0 the port is a free one); the lines after it name
+the endpoints and how to get a test key store:
+  curl -o AUTH.p12 -D - 'http://HOST:PORT/_mock/keystore?kind=individual&usage=auth'
+(kind individual|entrepreneur|ceo|can-sign|employee, usage auth|sign,
+alg rsa|gost; the PIN is in the X-PIN header: Qwerty12). Key stores are
+issued only with the built-in test CAs, that is without --trust.
+
+With --state FILE the state (accounts, register, sessions, mail, clock) is
+loaded from FILE at start and rewritten after every change — to a temporary
+file, fsynced, renamed over FILE — before the change is acknowledged, so
+nothing acknowledged is lost across a restart or a kill.
+
+--seed FILE publishes taxpayers into the register at start (visible at
+once, after the state file is loaded). FILE is a JSON array of esfreg
+taxpayers:
+  [{"tin": "990440000017", "nameRu": "ТОО \"Тест\"", "type": "PRIVATE_ENTERPRISE",
+    "resident": true, "enterpriseAdministrator": "123456789011"},
+   {"tin": "123456789011", "lastNameRu": "Иванов", "firstNameRu": "Иван",
+    "type": "INDIVIDUAL", "resident": true}]
+Other fields: nameKz, middleNameRu, lastNameKz, firstNameKz, middleNameKz,
+addressRu, addressKz, certificateSeries, certificateNum, headOffice,
+resourceUser, budgetIin, kogd. Unknown fields are an error. (The test IIN
+123456789011 above needs --allow-test-identities.)
+
+Flags:
+`
+
+// runMock runs "esf mock": its only subcommand, serve, runs the ESF mock
+// server (mockserver) over HTTP until ctx is cancelled, then shuts it down
+// gracefully. Bad flags and unreadable --trust, --crl or --seed files exit
+// 2; a server that cannot start (port in use, unreadable state file) exits
+// 1; a clean shutdown exits 0.
+func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "serve":
+		return exitCode(mockServe(ctx, args[1:], stdout, stderr), stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, mockServeUsage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "esf mock: unknown command %q\n\n%s", args[0], topUsage)
+	return exitUsage
+}
+
+// mockConfig is what the flags of "esf mock serve" ask for.
+type mockConfig struct {
+	addr     string
+	opts     mockserver.Options
+	seed     []esfreg.Taxpayer
+	seedFile string
+	level    slog.Level
+}
+
+// parseMockServe reads the flags of "esf mock serve" and the files they name.
+func parseMockServe(args []string, stderr io.Writer) (*mockConfig, error) {
+	fs := flag.NewFlagSet("esf mock serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), mockServeUsage)
+		fs.PrintDefaults()
+	}
+	var trust, crls multiFlag
+	addr := fs.String("addr", "127.0.0.1:8080", "listen on host:port; port 0 picks a free one")
+	state := fs.String("state", "", "keep the state in this JSON `FILE` (written at the first change); default: in memory")
+	fs.Var(&trust, "trust", "trust this CA certificate `FILE` (DER or PEM); repeat for more; default: the built-in test CAs")
+	fs.Var(&crls, "crl", "check revocation against this CRL `FILE` (DER or PEM); repeat for more")
+	seed := fs.String("seed", "", "publish the taxpayers of this JSON `FILE` at start (format above)")
+	allowTest := fs.Bool("allow-test-identities", false, "accept the published test IIN/BIN (123456789011, 123456789012, 123456789021) that fail the checksum")
+	requireToken := fs.Bool("require-username-token", false, "demand a WS-Security UsernameToken on the SOAP operations the real ESF protects")
+	smtpAddr := fs.String("smtp", "", "relay every e-mail to the SMTP server at `host:port` as well (e.g. MailHog's 127.0.0.1:1025)")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		return nil, fmt.Errorf("%w: esf mock serve takes no arguments, got %q", errUsage, rest)
+	}
+	cfg := &mockConfig{addr: *addr, seedFile: *seed}
+	if err := cfg.level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return nil, fmt.Errorf("%w: --log-level %q: want debug, info, warn or error", errUsage, *logLevel)
+	}
+	if _, port, err := net.SplitHostPort(*addr); err != nil || port == "" {
+		return nil, fmt.Errorf("%w: --addr %q is not host:port (e.g. 127.0.0.1:8080, or :0 for a free port)", errUsage, *addr)
+	}
+	if *smtpAddr != "" {
+		if _, _, err := net.SplitHostPort(*smtpAddr); err != nil {
+			return nil, fmt.Errorf("%w: --smtp %q is not host:port", errUsage, *smtpAddr)
+		}
+	}
+	if *state != "" {
+		if fi, err := os.Stat(filepath.Dir(*state)); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("%w: --state %s: directory %s does not exist", errUsage, *state, filepath.Dir(*state))
+		}
+	}
+	for _, path := range trust {
+		data, err := readLimited(path, certs.MaxKeyStoreSize)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --trust: %w", errUsage, err)
+		}
+		c, err := certs.ParseCertificate(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --trust %s: %w", errUsage, path, err)
+		}
+		cfg.opts.Roots = append(cfg.opts.Roots, c)
+	}
+	for _, path := range crls {
+		data, err := readLimited(path, 256<<20)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --crl: %w", errUsage, err)
+		}
+		crl, err := certs.ParseCRL(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --crl %s: %w", errUsage, path, err)
+		}
+		cfg.opts.CRLs = append(cfg.opts.CRLs, crl)
+	}
+	if *seed != "" {
+		if cfg.seed, err = readSeed(*seed); err != nil {
+			return nil, fmt.Errorf("%w: --seed %w", errUsage, err)
+		}
+	}
+	cfg.opts.StateFile = *state
+	cfg.opts.AllowTestIdentities = *allowTest
+	cfg.opts.RequireUsernameToken = *requireToken
+	cfg.opts.Mail.SMTPAddr = *smtpAddr
+	return cfg, nil
+}
+
+// readSeed reads a --seed file: a JSON array of esfreg.Taxpayer.
+func readSeed(path string) ([]esfreg.Taxpayer, error) {
+	data, err := readLimited(path, maxSeedSize)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var ts []esfreg.Taxpayer
+	if err := dec.Decode(&ts); err != nil {
+		return nil, fmt.Errorf("%s: want a JSON array of taxpayers: %w", path, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s: data after the JSON array", path)
+	}
+	for i, t := range ts {
+		if t.TIN == "" {
+			return nil, fmt.Errorf("%s: taxpayer %d has no tin", path, i)
+		}
+	}
+	return ts, nil
+}
+
+// mockServe implements "esf mock serve".
+func mockServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseMockServe(args, stderr)
+	if err != nil {
+		return err
+	}
+	// The logger writes from every request's goroutine, the command from
+	// its own: one lock keeps their lines whole.
+	stderr = &lockedWriter{w: stderr}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.level}))
+	cfg.opts.Logger = log
+
+	srv, err := mockserver.New(cfg.opts)
+	if err != nil {
+		return err
+	}
+	for i, t := range cfg.seed {
+		if _, err := srv.SeedTaxpayer(t, true); err != nil {
+			return fmt.Errorf("%w: --seed %s: taxpayer %d (%s): %w", errUsage, cfg.seedFile, i, t.TIN, err)
+		}
+	}
+	if len(cfg.seed) > 0 {
+		log.Info("seeded taxpayers", "file", cfg.seedFile, "count", len(cfg.seed))
+	}
+
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	base := baseURL(ln.Addr())
+	printMockBanner(stdout, base, cfg)
+	log.Info("mock server started", "addr", ln.Addr().String(), "url", base, "state", cmp.Or(cfg.opts.StateFile, "(memory)"))
+
+	select {
+	case err := <-served:
+		// Serve only returns early on a listener failure.
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		_ = hs.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// printMockBanner prints where the mock listens and how to use it; the
+// first line is "listening on URL" for scripts to read.
+func printMockBanner(w io.Writer, base string, cfg *mockConfig) {
+	fmt.Fprintf(w, "listening on %s\n", base)
+	fmt.Fprintln(w, "SOAP API:")
+	for _, svc := range []string{"SessionService", "AuthService", "VersionService"} {
+		fmt.Fprintf(w, "  %s%s%s?wsdl\n", base, mockserver.APIPath, svc)
+	}
+	fmt.Fprintf(w, "portal:      %s/esf-web/\n", base)
+	fmt.Fprintf(w, "control API: %s/_mock/  (health: %s/healthz)\n", base, base)
+	if len(cfg.opts.Roots) == 0 {
+		fmt.Fprintf(w, "test key store (PIN in the X-PIN header: %s; kind individual|entrepreneur|ceo|can-sign|employee, usage auth|sign, alg rsa|gost):\n", certstest.DefaultPIN)
+		fmt.Fprintf(w, "  curl -o AUTH.p12 -D - '%s/_mock/keystore?kind=individual&usage=auth'\n", base)
+	} else {
+		fmt.Fprintln(w, "test key stores: not issued, since --trust replaces the built-in test CAs")
+	}
+	if cfg.opts.StateFile != "" {
+		fmt.Fprintf(w, "state file:  %s\n", cfg.opts.StateFile)
+	} else {
+		fmt.Fprintln(w, "state:       in memory (lost on exit; keep it with --state FILE)")
+	}
+}
+
+// baseURL is the http URL of a listener's address; an unspecified host
+// (":8080", "0.0.0.0:8080") is shown as the loopback address of its family.
+func baseURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1" // Go's "[::]" listener is dual-stack
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

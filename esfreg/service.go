@@ -1,0 +1,147 @@
+package esfreg
+
+import (
+	"crypto/rand"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/esfkit/esf/certs"
+)
+
+// Default lifetimes of the e-mailed links. ESF's are not public; these are
+// this package's choice.
+const (
+	// DefaultRequestTTL is how long a registration link works.
+	DefaultRequestTTL = 72 * time.Hour
+	// DefaultResetTTL is how long a password reset link works.
+	DefaultResetTTL = 24 * time.Hour
+)
+
+// Config configures a Service. The zero value works: the real clock,
+// crypto/rand, strict IINs and BINs, certificates checked for their
+// validity period only, bcrypt at its default cost, and a fresh MemStore.
+type Config struct {
+	// Now is the clock; nil means time.Now. Every rule that depends on
+	// the time (certificate validity, the register's refresh, token
+	// expiry, the issue date) reads it.
+	Now func() time.Time
+	// Rand is the source of tokens, request IDs and generated passwords;
+	// nil means crypto/rand. (bcrypt's salt is bcrypt's own.)
+	Rand io.Reader
+	// AllowTestIdentities accepts NCA's and ESF's published test IIN and
+	// BIN (TestIIN, TestIIN2, TestBIN), which fail the checksum, as ESF's
+	// test stand does.
+	AllowTestIdentities bool
+	// Trust, when set, verifies every certificate's chain and revocation
+	// (see CertOptions.Trust); nil checks validity periods only.
+	Trust *certs.VerifyOptions
+	// The stores; each nil one is served by one MemStore the Service makes.
+	Accounts AccountStore
+	Register RegisterStore
+	Requests RequestStore
+	Tokens   TokenStore
+	// Hasher stores passwords; nil means Bcrypt{} (DefaultBcryptCost).
+	Hasher PasswordHasher
+	// RequestTTL and ResetTTL are the lifetimes of the registration and
+	// password reset links; zero means DefaultRequestTTL and
+	// DefaultResetTTL.
+	RequestTTL, ResetTTL time.Duration
+}
+
+// Service applies ESF's registration rules to the state in its stores: the
+// tax register, registration, accounts and log-in, change of head,
+// recovery. It has no HTTP in it: the mock calls it from its handlers,
+// tests call it directly. Its methods are safe for concurrent use: each
+// write is one atomic store update, except Complete's (the new head's
+// account and the old heads' at once), which run one at a time and check
+// their rules again under that lock. A Service is meant to be the only
+// writer of its stores.
+type Service struct {
+	now        func() time.Time
+	rand       io.Reader
+	ids        IDOptions
+	trust      *certs.VerifyOptions
+	accounts   AccountStore
+	register   RegisterStore
+	requests   RequestStore
+	tokens     TokenStore
+	hasher     PasswordHasher
+	requestTTL time.Duration
+	resetTTL   time.Duration
+
+	mu sync.Mutex // serializes writes
+}
+
+// New returns a Service configured by c.
+func New(c Config) *Service {
+	s := &Service{
+		now:        c.Now,
+		rand:       c.Rand,
+		ids:        IDOptions{AllowTestIdentities: c.AllowTestIdentities},
+		trust:      c.Trust,
+		accounts:   c.Accounts,
+		register:   c.Register,
+		requests:   c.Requests,
+		tokens:     c.Tokens,
+		hasher:     c.Hasher,
+		requestTTL: c.RequestTTL,
+		resetTTL:   c.ResetTTL,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	} else {
+		s.rand = &lockedReader{r: s.rand}
+	}
+	if s.accounts == nil || s.register == nil || s.requests == nil || s.tokens == nil {
+		m := NewMemStore()
+		if s.accounts == nil {
+			s.accounts = m
+		}
+		if s.register == nil {
+			s.register = m
+		}
+		if s.requests == nil {
+			s.requests = m
+		}
+		if s.tokens == nil {
+			s.tokens = m
+		}
+	}
+	if s.hasher == nil {
+		s.hasher = Bcrypt{}
+	}
+	if s.requestTTL <= 0 {
+		s.requestTTL = DefaultRequestTTL
+	}
+	if s.resetTTL <= 0 {
+		s.resetTTL = DefaultResetTTL
+	}
+	return s
+}
+
+// certOptions are the certificate checks at now.
+func (s *Service) certOptions(now time.Time) CertOptions {
+	return CertOptions{Now: now, IDOptions: s.ids, Trust: s.trust}
+}
+
+// GeneratePassword returns a new Высокий password from the Service's
+// random source (see GeneratePassword).
+func (s *Service) GeneratePassword() (string, error) { return GeneratePassword(s.rand) }
+
+// lockedReader lets a reader that is not safe for concurrent use (a
+// deterministic one in tests) serve a Service used concurrently.
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+// Read reads from the reader, one caller at a time.
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}

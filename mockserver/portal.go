@@ -1,0 +1,239 @@
+package mockserver
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"encoding/xml"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/xmlsig"
+)
+
+// Log-in throttling: after MaxFailedLogins failed log-ins of one IIN
+// within LoginWindow, further attempts are refused until the window passes.
+const (
+	MaxFailedLogins = 5
+	LoginWindow     = 15 * time.Minute
+)
+
+// handleLoginTicket serves GET /esf-web/ajax/login/ticket: the XML ticket
+// the portal has the browser sign with the authentication key.
+func (s *Server) handleLoginTicket(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if err := s.injected(r.URL.Path); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	t, err := s.issueTicket("", DefaultTicketTTL)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	_, _ = io.WriteString(w, t)
+}
+
+// handleCertInfo serves POST /esf-web/ajax/login/xmlDsigCertInfo: the
+// signed ticket in, the signer's IIN and certificate out (the portal shows
+// the IIN before the password is typed). The ticket is not used up.
+func (s *Server) handleCertInfo(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	body, err := readSignedBody(r)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	v, err := xmlsig.Verify(body, xmlsig.VerifyOptions{})
+	if err != nil {
+		e := newError(CodeSignatureNotValid, "xmlDsig")
+		e.Description = err.Error()
+		s.writeError(w, e)
+		return
+	}
+	c := v.Signer
+	writeJSON(w, http.StatusOK, map[string]any{
+		"success":    true,
+		"iin":        c.IIN,
+		"bin":        c.BIN,
+		"fullName":   c.FullName(),
+		"base64Cert": base64.StdEncoding.EncodeToString(c.X509.Raw),
+		"base64Pem":  string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.X509.Raw})),
+	})
+}
+
+// readSignedBody reads a signed XML document sent as the body itself or
+// as a JSON string (the real portal posts it with a JSON content type).
+func readSignedBody(r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, badRequest("Тело запроса слишком велико или не прочитано")
+	}
+	trimmed := strings.TrimSpace(string(data))
+	if strings.HasPrefix(trimmed, `"`) {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return nil, badRequest("Некорректный JSON: " + err.Error())
+		}
+		return []byte(s), nil
+	}
+	if strings.HasPrefix(trimmed, "{") {
+		var body struct {
+			XMLDsig string `json:"xmlDsig"`
+		}
+		if err := json.Unmarshal(data, &body); err != nil {
+			return nil, badRequest("Некорректный JSON: " + err.Error())
+		}
+		return []byte(body.XMLDsig), nil
+	}
+	return data, nil
+}
+
+// loginForm is the log-in form: login (IIN), password, certificate
+// (base64, optional) and xmlDsig (the signed ticket).
+type loginForm struct {
+	Login       string `json:"login"`
+	Password    string `json:"password"`
+	Certificate string `json:"certificate,omitempty"`
+	XMLDsig     string `json:"xmlDsig"`
+	TIN         string `json:"tin,omitempty"`
+	ProfileType string `json:"businessProfileType,omitempty"`
+}
+
+// readLoginForm reads the log-in form as multipart (the real portal),
+// URL-encoded or JSON.
+func readLoginForm(r *http.Request) (loginForm, error) {
+	var f loginForm
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		if err := readJSON(r, &f); err != nil {
+			return f, err
+		}
+	case "multipart/form-data", "application/x-www-form-urlencoded":
+		if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			return f, badRequest("Некорректная форма: " + err.Error())
+		}
+		if ct == "application/x-www-form-urlencoded" {
+			if err := r.ParseForm(); err != nil {
+				return f, badRequest("Некорректная форма: " + err.Error())
+			}
+		}
+		f = loginForm{Login: r.FormValue("login"), Password: r.FormValue("password"), Certificate: r.FormValue("certificate"),
+			XMLDsig: r.FormValue("xmlDsig"), TIN: r.FormValue("tin"), ProfileType: r.FormValue("businessProfileType")}
+	default:
+		return f, badRequest("Ожидается multipart/form-data, application/x-www-form-urlencoded или application/json")
+	}
+	return f, nil
+}
+
+// handleLogin serves POST /esf-web/ajax/login: log-in with the signed
+// ticket, the IIN and the password. Failed log-ins are throttled per IIN.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if err := s.injected(r.URL.Path); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	f, err := readLoginForm(r)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	res, err := s.portalLogin(f, "")
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"success":  true,
+		"iin":      res.Account.IIN,
+		"email":    res.Account.Email,
+		"profiles": res.Account.ActiveProfiles(),
+		"profile":  res.Profile,
+		"redirect": "/esf-web/app",
+	})
+}
+
+// portalLogin redeems the signed ticket and logs in (or, with a token,
+// completes a registration); the throttle counts failures per IIN.
+func (s *Server) portalLogin(f loginForm, token string) (*esfreg.LoginResult, error) {
+	if s.throttled(f.Login) {
+		return nil, newError(CodeTooManyAttempts, "login")
+	}
+	cert, err := s.redeemTicket(f.XMLDsig)
+	if err != nil {
+		return nil, err
+	}
+	if f.Certificate != "" {
+		if der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(f.Certificate)); err != nil || string(der) != string(cert.X509.Raw) {
+			return nil, newError(esfreg.CodeCertificateNotValid, "certificate")
+		}
+	}
+	creds := esfreg.Credentials{Certificate: cert, Login: f.Login, Password: f.Password, TIN: f.TIN, ProfileType: esfreg.ProfileType(f.ProfileType)}
+	var res *esfreg.LoginResult
+	if token == "" {
+		res, err = s.Service().Login(creds)
+	} else {
+		var c *esfreg.Completion
+		if c, err = s.Service().Complete(token, creds); err == nil {
+			res = &esfreg.LoginResult{Account: c.Account}
+			s.completed(c)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, esfreg.ErrPasswordInvalid) {
+			s.failedLogin(cert.IIN)
+		}
+		return nil, err
+	}
+	return res, s.persist()
+}
+
+// throttled reports whether iin has too many recent failed log-ins.
+func (s *Server) throttled(iin string) bool {
+	if iin == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	recent := s.failures[iin][:0]
+	for _, t := range s.failures[iin] {
+		if now.Sub(t) < LoginWindow {
+			recent = append(recent, t)
+		}
+	}
+	s.failures[iin] = recent
+	return len(recent) >= MaxFailedLogins
+}
+
+func (s *Server) failedLogin(iin string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[iin] = append(s.failures[iin], s.clock.Now())
+}
+
+// signedAction verifies a signed XML action (change of e-mail, password
+// reset) and decodes what was signed into v.
+func signedAction(doc string, v any) (*certs.Certificate, error) {
+	if strings.TrimSpace(doc) == "" {
+		return nil, newError(CodeSignatureNotValid, "xmlDsig")
+	}
+	ver, err := xmlsig.Verify([]byte(doc), xmlsig.VerifyOptions{})
+	if err != nil {
+		e := newError(CodeSignatureNotValid, "xmlDsig")
+		e.Description = err.Error()
+		return nil, e
+	}
+	if err := xml.Unmarshal(ver.Signed, v); err != nil {
+		return nil, badRequest("Подписанный документ не соответствует действию: " + err.Error())
+	}
+	return ver.Signer, nil
+}

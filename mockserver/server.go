@@ -1,0 +1,283 @@
+// Package mockserver is a stateful mock of ESF — the portal of Kazakhstan's
+// electronic invoice system and its SOAP API — for tests and CI.
+//
+// New builds a Server from Options (a nil clock is the real one; the
+// default trust is the certs/certstest test CAs); the Server is an
+// http.Handler serving the SOAP API under /esf-web/ws/api1/, the portal
+// under /esf-web/ and a control API under /_mock/. NewTestServer starts one
+// on an httptest.Server for a test and closes it at the test's end.
+//
+// Every registration rule is esfreg's, enforced server-side; every refusal
+// carries the real ESF code (or esfreg's own in the same style) and its
+// Russian message, mapped to HTTP, JSON and SOAP faults in one table
+// (errors.go). The Go methods of *Server (Seed…, Mail, Advance, QueueFault,
+// Dump, Load …) are the control API tests use directly.
+package mockserver
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfreg"
+)
+
+// DefaultMaxBody is the largest request body served when Options.MaxBody is zero.
+const DefaultMaxBody = 1 << 20
+
+// Options configure a Server. The zero value works: the real clock,
+// crypto/rand, the certstest CAs trusted, strict IINs and BINs, no
+// UsernameToken required, in-memory state, no SMTP relay.
+type Options struct {
+	// Now is the base clock; nil means time.Now. The control API can set
+	// or advance the server's clock on top of it.
+	Now func() time.Time
+	// Rand is the randomness of tickets, tokens and session IDs; nil means
+	// crypto/rand.
+	Rand io.Reader
+	// Roots and Intermediates are the trusted CAs; CRLs are checked for
+	// revocation. With no Roots the certstest CAs (RSA, GOST 2015-512,
+	// GOST 2004) are trusted, so that any key store certstest issues works.
+	Roots, Intermediates []*certs.Certificate
+	CRLs                 []*certs.CRL
+	// AllowTestIdentities accepts the published test IIN/BIN (123456789011,
+	// 123456789012, 123456789021) that fail the checksum, as ESF's test
+	// stand does.
+	AllowTestIdentities bool
+	// RequireUsernameToken makes the SOAP operations that the real server
+	// protects (createSession, createSessionSigned, closeSession…) demand a
+	// WS-Security UsernameToken with the IIN and the account password.
+	RequireUsernameToken bool
+	// MaxBody limits request bodies; zero means DefaultMaxBody.
+	MaxBody int64
+	// StateFile, when set, is loaded at start and rewritten (atomically:
+	// temporary file, fsync, rename) after every change, so nothing
+	// acknowledged is lost across a restart.
+	StateFile string
+	// Mail relays every e-mail to an SMTP server as well as the outbox.
+	Mail MailOptions
+	// Logger receives a line per request and per e-mail; nil discards.
+	Logger *slog.Logger
+	// BcryptCost is the cost of password hashes; zero means esfreg's
+	// default. Tests may lower it (4 is bcrypt's minimum).
+	BcryptCost int
+}
+
+// Server is the mock. Its methods are safe for concurrent use.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	clock  *clock
+	rand   io.Reader
+	router *httprouter.Router
+
+	mu       sync.Mutex // guards everything below and the state file
+	store    *esfreg.MemStore
+	svc      *esfreg.Service
+	trust    certs.VerifyOptions
+	cas      map[certs.Algorithm]*certstest.CA // the default test CAs, nil with Options.Roots
+	outbox   []Mail
+	faults   []queuedFault
+	tickets  map[string]*ticket      // by state
+	apps     map[string]*application // registration applications by ID
+	failures map[string][]time.Time  // failed log-ins by IIN
+	sessions
+}
+
+// New returns a Server configured by opts.
+func New(opts Options) (*Server, error) {
+	s := &Server{
+		opts:     opts,
+		log:      opts.Logger,
+		clock:    newClock(opts.Now),
+		rand:     opts.Rand,
+		tickets:  map[string]*ticket{},
+		apps:     map[string]*application{},
+		failures: map[string][]time.Time{},
+	}
+	s.sessions.init()
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	} else {
+		s.rand = &lockedReader{r: s.rand}
+	}
+	if s.opts.MaxBody <= 0 {
+		s.opts.MaxBody = DefaultMaxBody
+	}
+	s.trust = certs.VerifyOptions{Roots: opts.Roots, Intermediates: opts.Intermediates, CRLs: opts.CRLs}
+	if len(s.trust.Roots) == 0 {
+		cas, err := defaultCAs(s.clock.Now())
+		if err != nil {
+			return nil, err
+		}
+		s.cas = cas
+		for _, alg := range []certs.Algorithm{certs.AlgorithmRSA, certs.AlgorithmGOST2015_512, certs.AlgorithmGOST2004} {
+			s.trust.Roots = append(s.trust.Roots, cas[alg].Intermediate(), cas[alg].Root())
+		}
+	}
+	store := esfreg.NewMemStore()
+	if opts.StateFile != "" {
+		loaded, err := loadStateFile(opts.StateFile)
+		if err != nil {
+			return nil, err
+		}
+		if loaded != nil {
+			if store, err = s.restore(loaded); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.setStore(store)
+	s.router = s.routes()
+	return s, nil
+}
+
+// setStore makes a fresh esfreg.Service over store.
+func (s *Server) setStore(store *esfreg.MemStore) {
+	s.store = store
+	trust := s.trust
+	var hasher esfreg.PasswordHasher
+	if s.opts.BcryptCost > 0 {
+		hasher = esfreg.Bcrypt{Cost: s.opts.BcryptCost}
+	}
+	s.svc = esfreg.New(esfreg.Config{
+		Now:                 s.clock.Now,
+		Rand:                s.rand,
+		AllowTestIdentities: s.opts.AllowTestIdentities,
+		Trust:               &trust,
+		Accounts:            store,
+		Register:            store,
+		Requests:            store,
+		Tokens:              store,
+		Hasher:              hasher,
+	})
+}
+
+// defaultCAs are the certstest CAs of every algorithm, built once at
+// start with the fixtures' seeds: any key store certstest issues with its
+// default names and seeds — the committed fixtures included — chains to
+// one of them, since the CA keys come from certstest's fixed pool and seeds.
+func defaultCAs(now time.Time) (map[certs.Algorithm]*certstest.CA, error) {
+	cas := map[certs.Algorithm]*certstest.CA{}
+	for _, alg := range []certs.Algorithm{certs.AlgorithmRSA, certs.AlgorithmGOST2015_512, certs.AlgorithmGOST2004} {
+		ca, err := certstest.NewCA(certstest.Options{Now: func() time.Time { return now }, Algorithm: alg, Rand: certstest.DeterministicRand(seedFor(alg))})
+		if err != nil {
+			return nil, fmt.Errorf("mockserver: default CA: %w", err)
+		}
+		cas[alg] = ca
+	}
+	return cas, nil
+}
+
+// seedFor is the seed certstest's fixtures use, so the default GOST CAs
+// have the fixtures' keys.
+func seedFor(alg certs.Algorithm) string {
+	switch alg {
+	case certs.AlgorithmGOST2015_512:
+		return certstest.FixtureGOSTSeed
+	case certs.AlgorithmGOST2004:
+		return certstest.FixtureGOST2004Seed
+	}
+	return certstest.FixtureSeed
+}
+
+// ServeHTTP serves the mock.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	r.Body = http.MaxBytesReader(rec, r.Body, s.opts.MaxBody)
+	s.router.ServeHTTP(rec, r)
+	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Now returns the server's current time.
+func (s *Server) Now() time.Time { return s.clock.Now() }
+
+// SetTime sets the server's clock to t; it then runs on from t.
+func (s *Server) SetTime(t time.Time) { s.clock.Set(t) }
+
+// Advance moves the server's clock forward by d.
+func (s *Server) Advance(d time.Duration) { s.clock.Advance(d) }
+
+// Service returns the esfreg.Service holding the server's rules and state.
+func (s *Server) Service() *esfreg.Service {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.svc
+}
+
+// clock is the server's adjustable clock: the base clock plus an offset.
+type clock struct {
+	mu     sync.Mutex
+	base   func() time.Time
+	offset time.Duration
+}
+
+func newClock(base func() time.Time) *clock {
+	if base == nil {
+		base = time.Now
+	}
+	return &clock{base: base}
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base().Add(c.offset)
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = t.Sub(c.base())
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}
+
+// randomHex returns n random bytes in lowercase hex.
+func (s *Server) randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("mockserver: random: %w", err)
+	}
+	return fmt.Sprintf("%x", b), nil
+}
+
+var errNotFound = errors.New("not found")

@@ -1,0 +1,414 @@
+package mockserver
+
+import (
+	"encoding/base64"
+	"encoding/pem"
+	"net/http"
+	"strings"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/internal/soap"
+)
+
+// APIPath is where the SOAP services are served.
+const APIPath = "/esf-web/ws/api1/"
+
+// Version is what VersionService answers.
+const Version = "InvoiceV2"
+
+// handleWSDL serves GET /esf-web/ws/api1/:service?wsdl: our WSDL of the
+// service, its address pointing at this server.
+func (s *Server) handleWSDL(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
+	service := p.ByName("service")
+	if _, ok := r.URL.Query()["wsdl"]; !ok {
+		s.writeError(w, newError(CodeNotFound, ""))
+		return
+	}
+	doc, ok := soap.WSDL(service, s.baseURL(r)+APIPath+service)
+	if !ok {
+		s.writeError(w, newError(CodeNotFound, ""))
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	_, _ = w.Write(doc)
+}
+
+// soapOp answers one operation: the response body, or an error to fault with.
+type soapOp func(req *soap.Request) (soap.Field, error)
+
+// soapOps are the operations served, by service and request element.
+func (s *Server) soapOps(service string) map[string]soapOp {
+	switch service {
+	case soap.VersionService:
+		return map[string]soapOp{"esfVersionRequest": s.opVersion}
+	case soap.AuthService:
+		return map[string]soapOp{"createAuthTicketRequest": s.opCreateAuthTicket}
+	case soap.SessionService:
+		return map[string]soapOp{
+			"createSessionRequest":                   s.opCreateSession,
+			"createSessionSignedRequest":             s.opCreateSessionSigned,
+			"closeSessionRequest":                    s.opCloseSession,
+			"currentSessionStatusRequest":            s.opSessionStatus,
+			"currentUserRequest":                     s.opCurrentUser,
+			"currentUserProfilesRequest":             s.opCurrentUserProfiles,
+			"closeSessionByCredentialsRequest":       s.opCloseByCredentials,
+			"closeSessionBySignedCredentialsRequest": s.opCloseBySignedCredentials,
+		}
+	}
+	return nil
+}
+
+// needsToken lists the operations the real server protects with a
+// WS-Security UsernameToken (esf-api.md §1.2), when the mock demands it.
+var needsToken = map[string]bool{
+	"createSessionRequest": true, "createSessionSignedRequest": true, "closeSessionRequest": true,
+	"closeSessionByCredentialsRequest": true, "closeSessionBySignedCredentialsRequest": true,
+}
+
+// handleSOAP serves POST /esf-web/ws/api1/:service: one SOAP 1.1 request.
+func (s *Server) handleSOAP(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
+	ops := s.soapOps(p.ByName("service"))
+	if ops == nil {
+		s.writeError(w, newError(CodeNotFound, ""))
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.Contains(ct, "xml") {
+		soap.WriteClientFault(w, "Ожидается SOAP 1.1 (text/xml), получено "+ct)
+		return
+	}
+	req, err := soap.ReadRequest(r.Body, s.opts.MaxBody)
+	if err != nil {
+		soap.WriteClientFault(w, err.Error())
+		return
+	}
+	name := req.Operation.Local
+	op, ok := ops[name]
+	if !ok || req.Operation.Space != "esf" {
+		soap.WriteClientFault(w, "Unexpected wrapper element {"+req.Operation.Space+"}"+name+" found")
+		return
+	}
+	if err := s.injected(strings.TrimSuffix(name, "Request")); err != nil {
+		s.writeFault(w, err)
+		return
+	}
+	if needsToken[name] {
+		if err := s.checkUsernameToken(req); err != nil {
+			s.writeFault(w, err)
+			return
+		}
+	}
+	body, err := op(req)
+	if err != nil {
+		s.writeFault(w, err)
+		return
+	}
+	soap.WriteBody(w, body)
+}
+
+// writeFault is writeError's SOAP face: HTTP 500, the bare code as
+// faultstring, the Russian message as the declared detail's description.
+func (s *Server) writeFault(w http.ResponseWriter, err error) {
+	e := errorsOf(err)[0]
+	if e.Code == CodeSecurityError {
+		soap.WriteSecurityFault(w)
+		return
+	}
+	if e.Code == CodeInternal {
+		s.log.Error("internal error", "err", err)
+	}
+	kind := map[faultKind]soap.FaultKind{faultBusiness: soap.Business, faultAccessDenied: soap.AccessDenied, faultSessionClosed: soap.SessionClosed}[infoOf(e.Code).fault]
+	faultstring := string(e.Code)
+	if e.Code == CodeSessionAlreadyOpen {
+		faultstring = e.Message // the real server's text, with the session's id
+	}
+	soap.WriteFault(w, faultstring, &soap.FaultDetail{Kind: kind, Description: e.Message})
+}
+
+// checkUsernameToken checks the WS-Security UsernameToken when the mock
+// demands one: the IIN and the account password (esfreg's password check).
+func (s *Server) checkUsernameToken(req *soap.Request) error {
+	if !s.opts.RequireUsernameToken {
+		return nil
+	}
+	t := req.Security
+	if t == nil || t.Username == "" {
+		return newError(CodeSecurityError, "")
+	}
+	if err := s.Service().CheckPassword(t.Username, t.Password); err != nil {
+		return newError(CodeSecurityError, "")
+	}
+	return nil
+}
+
+func field(req *soap.Request, name string) string {
+	v, _ := req.Field(name)
+	return strings.TrimSpace(v)
+}
+
+// opVersion answers VersionService.getVersion.
+func (s *Server) opVersion(*soap.Request) (soap.Field, error) {
+	return soap.Text("version", Version), nil
+}
+
+// opCreateAuthTicket answers AuthService.createAuthTicket: a single-use
+// <authSign> ticket for the key holder's IIN.
+func (s *Server) opCreateAuthTicket(req *soap.Request) (soap.Field, error) {
+	iin := field(req, "iin")
+	if iin == "" {
+		return soap.Field{}, newError(esfreg.CodeFieldRequired, "iin")
+	}
+	ttl, err := parseTTL(field(req, "ttlInMinutes"))
+	if err != nil {
+		return soap.Field{}, newError(esfreg.CodeFieldInvalid, "ttlInMinutes")
+	}
+	t, err := s.issueTicket(iin, ttl)
+	if err != nil {
+		return soap.Field{}, err
+	}
+	return soap.Group("createAuthTicketResponse", soap.Text("authTicketXml", t)), nil
+}
+
+// login checks a session log-in: the key's rules, the account, the
+// password (the UsernameToken's, when one is sent), the profile by tin and
+// businessProfileType.
+func (s *Server) login(req *soap.Request, cert *certs.Certificate) (*esfreg.LoginResult, error) {
+	creds := esfreg.Credentials{Certificate: cert, TIN: field(req, "tin"), ProfileType: esfreg.ProfileType(field(req, "businessProfileType"))}
+	if creds.TIN == "" {
+		return nil, newError(esfreg.CodeFieldRequired, "tin")
+	}
+	if t := req.Security; t != nil {
+		creds.Login, creds.Password = t.Username, t.Password
+		return s.Service().Login(creds)
+	}
+	// No UsernameToken (allowed unless Options.RequireUsernameToken): the
+	// signed ticket alone proves the key; the profile must still exist.
+	return s.Service().LoginWithKey(creds)
+}
+
+// opCreateSessionSigned answers SessionService.createSessionSigned: the
+// signed ticket proves the key (RSA or GOST).
+func (s *Server) opCreateSessionSigned(req *soap.Request) (soap.Field, error) {
+	cert, err := s.redeemTicket(field(req, "signedAuthTicket"))
+	if err != nil {
+		return soap.Field{}, err
+	}
+	return s.openSession(req, cert)
+}
+
+// opCreateSession answers SessionService.createSession: the certificate
+// alone, as before 2023; GOST 2015 keys are refused as the real server does.
+func (s *Server) opCreateSession(req *soap.Request) (soap.Field, error) {
+	cert, err := parseCertField(field(req, "x509Certificate"))
+	if err != nil {
+		return soap.Field{}, err
+	}
+	if cert.Algorithm == certs.AlgorithmGOST2015_512 {
+		return soap.Field{}, newError(CodeMethodNotSupportGOST, "x509Certificate")
+	}
+	return s.openSession(req, cert)
+}
+
+func (s *Server) openSession(req *soap.Request, cert *certs.Certificate) (soap.Field, error) {
+	res, err := s.login(req, cert)
+	if err != nil {
+		return soap.Field{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, err := s.openSessionLocked(res.Account.IIN, res.Profile.TIN, res.Profile.Type)
+	if err != nil {
+		return soap.Field{}, err
+	}
+	if err := s.persistLocked(); err != nil {
+		return soap.Field{}, err
+	}
+	return soap.Group("createSessionResponse", soap.Text("sessionId", sess.ID)), nil
+}
+
+// parseCertField reads x509Certificate: base64 DER, with or without PEM armour.
+func parseCertField(v string) (*certs.Certificate, error) {
+	if v == "" {
+		return nil, newError(esfreg.CodeFieldRequired, "x509Certificate")
+	}
+	data := []byte(v)
+	if b, _ := pem.Decode(data); b != nil {
+		data = b.Bytes
+	} else if der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(v), "")); err == nil {
+		data = der
+	}
+	c, err := certs.ParseCertificate(data)
+	if err != nil {
+		return nil, newError(CodeCertificateInvalidForm, "x509Certificate")
+	}
+	return c, nil
+}
+
+// session returns the open session named in the request, or the
+// sessionClosed fault.
+func (s *Server) session(req *soap.Request) (*Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, status := s.sessionStatusLocked(field(req, "sessionId"))
+	if status != SessionOK {
+		return nil, newError(CodeSessionClosed, "sessionId")
+	}
+	sess.LastUsed = s.clock.Now()
+	cp := *sess
+	return &cp, nil
+}
+
+// opCloseSession answers SessionService.closeSession.
+func (s *Server) opCloseSession(req *soap.Request) (soap.Field, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := field(req, "sessionId")
+	_, status := s.sessionStatusLocked(id)
+	if status == SessionOK {
+		s.closeSessionLocked(id)
+		status = SessionClosed
+		if err := s.persistLocked(); err != nil {
+			return soap.Field{}, err
+		}
+	}
+	return soap.Group("closeSessionResponse", soap.Text("status", status)), nil
+}
+
+// opSessionStatus answers SessionService.currentSessionStatus.
+func (s *Server) opSessionStatus(req *soap.Request) (soap.Field, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, status := s.sessionStatusLocked(field(req, "sessionId"))
+	return soap.Group("currentSessionStatusResponse", soap.Text("status", status)), nil
+}
+
+// opCurrentUser answers SessionService.currentUser: the User with the
+// Taxpayer of the session's profile.
+func (s *Server) opCurrentUser(req *soap.Request) (soap.Field, error) {
+	sess, err := s.session(req)
+	if err != nil {
+		return soap.Field{}, err
+	}
+	acct, err := s.Account(sess.IIN)
+	if err != nil {
+		return soap.Field{}, err
+	}
+	status := esfreg.StatusActive
+	for _, p := range acct.Profiles {
+		if p.TIN == sess.TIN && p.Type == sess.ProfileType {
+			status = p.Status
+		}
+	}
+	if acct.Status != esfreg.StatusActive {
+		status = acct.Status
+	}
+	tp, err := s.Taxpayer(sess.TIN)
+	if err != nil {
+		tp = esfreg.Taxpayer{TIN: sess.TIN}
+	}
+	user := soap.Group("user",
+		soap.Text("login", acct.IIN),
+		soap.Optional("email", acct.Email),
+		soap.Optional("issueDate", acct.IDDocumentIssueDate),
+		soap.Optional("issuedBy", acct.IDDocumentIssuer),
+		soap.Optional("passportNum", acct.IDDocumentNumber),
+		soap.Text("status", string(status)),
+		soap.Optional("reason", acct.Reason),
+		taxpayerField("taxpayer", tp),
+	)
+	return soap.Group("currentUserResponse", user), nil
+}
+
+func taxpayerField(name string, t esfreg.Taxpayer) soap.Field {
+	return soap.Group(name,
+		soap.Text("tin", t.TIN),
+		soap.Optional("nameRu", t.NameRu),
+		soap.Optional("lastNameRu", t.LastNameRu),
+		soap.Optional("firstNameRu", t.FirstNameRu),
+		soap.Optional("middleNameRu", t.MiddleNameRu),
+		soap.Optional("lastNameKz", t.LastNameKz),
+		soap.Optional("firstNameKz", t.FirstNameKz),
+		soap.Optional("middleNameKz", t.MiddleNameKz),
+		soap.Optional("nameKz", t.NameKz),
+		soap.Optional("addressRu", t.AddressRu),
+		soap.Optional("addressKz", t.AddressKz),
+		soap.Optional("certificateSeries", t.CertificateSeries),
+		soap.Optional("certificateNum", t.CertificateNum),
+		soap.Text("resident", boolText(t.Resident)),
+		soap.Optional("type", string(t.Type)),
+		soap.Text("resourceUser", boolText(t.ResourceUser)),
+		soap.Optional("enterpriseAdministrator", t.EnterpriseAdministrator),
+		soap.Optional("budgetIin", t.BudgetIIN),
+		soap.Optional("kogd", t.KOGD),
+	)
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// opCurrentUserProfiles answers SessionService.currentUserProfiles: every
+// active profile of the session's user.
+func (s *Server) opCurrentUserProfiles(req *soap.Request) (soap.Field, error) {
+	sess, err := s.session(req)
+	if err != nil {
+		return soap.Field{}, err
+	}
+	acct, err := s.Account(sess.IIN)
+	if err != nil {
+		return soap.Field{}, err
+	}
+	list := soap.Group("profileInfoList")
+	for _, p := range acct.ActiveProfiles() {
+		list.Children = append(list.Children, soap.Group("profileInfo",
+			soap.Text("iin", p.IIN),
+			soap.Text("tin", p.TIN),
+			soap.Text("businessProfileType", string(p.Type)),
+			soap.Text("status", string(p.Status)),
+			soap.Optional("type", string(p.Kind)),
+		))
+	}
+	return soap.Group("currentUserProfilesResponse", list), nil
+}
+
+// opCloseByCredentials answers SessionService.closeSessionByCredentials:
+// the certificate (and UsernameToken) close the user's open session.
+func (s *Server) opCloseByCredentials(req *soap.Request) (soap.Field, error) {
+	cert, err := parseCertField(field(req, "x509Certificate"))
+	if err != nil {
+		return soap.Field{}, err
+	}
+	return s.closeByCredentials(req, cert)
+}
+
+// opCloseBySignedCredentials answers SessionService.closeSessionBySignedCredentials.
+func (s *Server) opCloseBySignedCredentials(req *soap.Request) (soap.Field, error) {
+	cert, err := s.redeemTicket(field(req, "signedAuthTicket"))
+	if err != nil {
+		return soap.Field{}, err
+	}
+	return s.closeByCredentials(req, cert)
+}
+
+func (s *Server) closeByCredentials(req *soap.Request, cert *certs.Certificate) (soap.Field, error) {
+	res, err := s.login(req, cert)
+	if err != nil {
+		return soap.Field{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	status := SessionNotFound
+	if id, ok := s.sessions.open[res.Account.IIN]; ok {
+		s.closeSessionLocked(id)
+		status = SessionClosed
+		if err := s.persistLocked(); err != nil {
+			return soap.Field{}, err
+		}
+	}
+	return soap.Group("closeSessionResponse", soap.Text("status", status)), nil
+}
