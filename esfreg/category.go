@@ -76,16 +76,25 @@ func ParseCategory(s string) (Category, error) {
 	return 0, wrapError(CodeCategoryNotValid, "category", fmt.Errorf("category %q", clip(s)))
 }
 
-// MarshalText returns the String name; the zero Category is an error.
+// MarshalText returns the String name, or "" for the zero Category; any
+// other value is an error.
 func (c Category) MarshalText() ([]byte, error) {
+	if c == 0 {
+		return []byte{}, nil
+	}
 	if !c.Valid() {
-		return nil, NewError(CodeCategoryNotValid, "category")
+		return nil, NewError(CodeCategoryNotValid, FieldCategory)
 	}
 	return []byte(c.String()), nil
 }
 
-// UnmarshalText reads the String name.
+// UnmarshalText reads the String name; "" is the zero Category (which
+// Form.Validate refuses).
 func (c *Category) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*c = 0
+		return nil
+	}
 	v, err := ParseCategory(string(b))
 	if err != nil {
 		return err
