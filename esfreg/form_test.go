@@ -172,6 +172,15 @@ func TestForm_JSONNamesAreTheFieldNames(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &back))
 	assert.Equal(t, goodForm(esfreg.LegalEntity), back)
 	assert.Error(t, json.Unmarshal([]byte(`{"category":"COMPANY"}`), &back))
+
+	// The zero form (no category yet) writes and reads back.
+	b, err = json.Marshal(esfreg.Form{})
+	require.NoError(t, err)
+	var zero esfreg.Form
+	require.NoError(t, json.Unmarshal(b, &zero))
+	assert.Equal(t, esfreg.Form{}, zero)
+	_, err = json.Marshal(esfreg.Form{Category: 9})
+	assert.Error(t, err)
 }
 
 func FuzzParseDate(f *testing.F) {

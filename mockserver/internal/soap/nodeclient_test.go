@@ -1,6 +1,8 @@
 package soap
 
 import (
+	"github.com/esfkit/esf/mockserver/internal/soap/soaptest"
+
 	"bytes"
 	"flag"
 	"fmt"
@@ -197,7 +199,7 @@ func TestNodeSoapClient(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 
-	res := RunNodeClient(t, srv.URL, fakeSign, fakeIIN, fakePassword, fakeTIN)
+	res := soaptest.RunNodeClient(t, srv.URL, fakeSign, fakeIIN, fakePassword, fakeTIN)
 
 	t.Run("operations from the WSDLs", func(t *testing.T) {
 		ops := res["operations"].(map[string]any)
@@ -221,10 +223,15 @@ func TestNodeSoapClient(t *testing.T) {
 		taxpayer := user["taxpayer"].(map[string]any)
 		assert.Equal(t, "ТЕСТОВ ТЕСТ ТЕСТОВИЧ", taxpayer["nameRu"])
 		assert.Equal(t, `АО "ТЕСТ" & Co <HQ>`, taxpayer["headOffice"].(map[string]any)["nameRu"])
+		// node-soap typed the values by our schema: xsd:boolean, xsd:long,
+		// and maxOccurs="unbounded" as a list even of one.
+		assert.Equal(t, true, taxpayer["resident"])
+		assert.Len(t, taxpayer["accounts"].(map[string]any)["settlementAccount"], 1)
 
 		list := res["profiles"].(map[string]any)["profileInfoList"].(map[string]any)["profileInfo"].([]any)
 		require.Len(t, list, 3)
 		assert.Equal(t, "PROJECT_ADMIN", list[2].(map[string]any)["businessProfileType"])
+		assert.EqualValues(t, 42, list[2].(map[string]any)["projectCode"])
 
 		assert.Equal(t, "OK", res["status"].(map[string]any)["status"])
 		assert.Equal(t, "CLOSED", res["closed"].(map[string]any)["status"])

@@ -1,4 +1,7 @@
-package soap
+// Package soaptest runs a WSDL-driven SOAP client (node-soap) against a
+// server, for the mock's tests: it proves the WSDLs and the envelopes work
+// with a client built from them rather than by hand.
+package soaptest
 
 import (
 	"bufio"
@@ -60,8 +63,8 @@ var (
 // sent and received, by operation). A failing call fails t.
 //
 // node-soap NodeSoapVersion is installed once with npm ci into
-// os.UserCacheDir()/esfkit-node-soap (about 3 s with a warm npm cache,
-// npm's own cache kept by npm). t is skipped when node or npm is missing
+// os.UserCacheDir()/esfkit-node-soap: about 3 s when npm's own cache is
+// warm, 15–20 s from the registry, nothing on later runs. t is skipped when node or npm is missing
 // or the install fails, unless EnvRequireNode is set, and in -short mode.
 func RunNodeClient(t testing.TB, baseURL string, sign func(ticketXML string) string, iin, password, tin string) map[string]any {
 	t.Helper()
