@@ -6,10 +6,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/esfkit/esf/certs/gost"
@@ -208,7 +211,9 @@ func findIssuer(c *Certificate, opts VerifyOptions) (*Certificate, error) {
 					Detail: fmt.Sprintf("issuer %s is not a certification authority", describe(ca))}
 				continue
 			}
-			err := checkSignature(c.SignatureAlgorithm, ca.PublicKey, c.X509.RawTBSCertificate, c.X509.Signature)
+			err := signedBy(c.X509.Raw, ca.X509.Raw, func() error {
+				return checkSignature(c.SignatureAlgorithm, ca.PublicKey, c.X509.RawTBSCertificate, c.X509.Signature)
+			})
 			if err == nil {
 				return ca, nil
 			}
@@ -235,7 +240,9 @@ func checkRevocation(c, issuer *Certificate, crls []*CRL, now time.Time) error {
 		if len(crl.AuthorityKeyID) > 0 && len(issuer.SKI) > 0 && !bytes.Equal(crl.AuthorityKeyID, issuer.SKI) {
 			continue
 		}
-		if err := checkSignature(crl.SignatureAlgorithm, issuer.PublicKey, crl.RawTBSCertList, crl.Signature); err != nil {
+		if err := signedBy(crl.Raw, issuer.X509.Raw, func() error {
+			return checkSignature(crl.SignatureAlgorithm, issuer.PublicKey, crl.RawTBSCertList, crl.Signature)
+		}); err != nil {
 			reason := ReasonBadCRL
 			if errors.Is(err, ErrUnsupported) {
 				reason = ReasonUnsupportedAlgorithm
@@ -248,6 +255,46 @@ func checkRevocation(c, issuer *Certificate, crls []*CRL, now time.Time) error {
 				Detail: fmt.Sprintf("at %s (CRL issued %s)", entry.RevocationTime.UTC().Format(time.RFC3339), crl.ThisUpdate.UTC().Format("2006-01-02"))}
 		}
 	}
+	return nil
+}
+
+// verifiedPairs remembers which (signed object, issuer certificate) pairs
+// verified: a signature check is a pure function of the two encodings, so
+// a server verifying the same chain over and over (the mock, a portal)
+// pays for each RSA-4096 or GOST verification once. Only successes are
+// kept, at most maxVerifiedPairs of them.
+var verifiedPairs = struct {
+	sync.Mutex
+	m map[[32]byte]struct{}
+}{m: map[[32]byte]struct{}{}}
+
+const maxVerifiedPairs = 4096
+
+// signedBy runs check unless the pair (object, issuer) verified before.
+func signedBy(object, issuer []byte, check func() error) error {
+	h := sha256.New()
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(object)))
+	h.Write(n[:])
+	h.Write(object)
+	h.Write(issuer)
+	var key [32]byte
+	h.Sum(key[:0])
+	verifiedPairs.Lock()
+	_, ok := verifiedPairs.m[key]
+	verifiedPairs.Unlock()
+	if ok {
+		return nil
+	}
+	if err := check(); err != nil {
+		return err
+	}
+	verifiedPairs.Lock()
+	if len(verifiedPairs.m) >= maxVerifiedPairs {
+		clear(verifiedPairs.m)
+	}
+	verifiedPairs.m[key] = struct{}{}
+	verifiedPairs.Unlock()
 	return nil
 }
 

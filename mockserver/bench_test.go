@@ -2,11 +2,16 @@ package mockserver_test
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -102,7 +107,38 @@ func benchIIN(i int) string {
 // reports registrations/s and the p99 server-side latency of a request.
 // Client-side signing runs on the same 2 cores.
 func BenchmarkRegistration(b *testing.B) {
-	srv := mockserver.NewTestServer(b, mockserver.FixedClock(at))
+	b.Run("bcrypt cost 4", func(b *testing.B) { benchRegistration(b, nil) })
+	b.Run("salted SHA-256", func(b *testing.B) { benchRegistration(b, sha256Hasher{}) })
+}
+
+// sha256Hasher is a cheap salted hash for load tests: what the server costs
+// without bcrypt, which dominates a registration (a hash and a verify).
+type sha256Hasher struct{}
+
+func (sha256Hasher) Hash(password string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(append(salt, password...))
+	return hex.EncodeToString(salt) + "$" + hex.EncodeToString(sum[:]), nil
+}
+
+func (sha256Hasher) Verify(hash, password string) error {
+	saltHex, sumHex, ok := strings.Cut(hash, "$")
+	salt, err := hex.DecodeString(saltHex)
+	if !ok || err != nil {
+		return esfreg.ErrPasswordInvalid
+	}
+	sum := sha256.Sum256(append(salt, password...))
+	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(sumHex)) != 1 {
+		return esfreg.ErrPasswordInvalid
+	}
+	return nil
+}
+
+func benchRegistration(b *testing.B, hasher esfreg.PasswordHasher) {
+	srv := mockserver.NewTestServer(b, mockserver.FixedClock(at), func(o *mockserver.Options) { o.PasswordHasher = hasher })
 	lat := &latencies{next: srv.Server}
 	ts := httptest.NewServer(lat)
 	defer ts.Close()

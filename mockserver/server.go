@@ -70,6 +70,10 @@ type Options struct {
 	// BcryptCost is the cost of password hashes; zero means esfreg's
 	// default. Tests may lower it (4 is bcrypt's minimum).
 	BcryptCost int
+	// PasswordHasher replaces bcrypt (a load test may bring a cheap one;
+	// passwords are still never stored in the clear). Nil means bcrypt at
+	// BcryptCost.
+	PasswordHasher esfreg.PasswordHasher
 }
 
 // Server is the mock. Its methods are safe for concurrent use.
@@ -90,6 +94,7 @@ type Server struct {
 	tickets  map[string]*ticket      // by state
 	apps     map[string]*application // registration applications by ID
 	failures map[string][]time.Time  // failed log-ins by IIN
+	hasher   *cachedHasher
 	sessions
 }
 
@@ -148,9 +153,12 @@ func New(opts Options) (*Server, error) {
 func (s *Server) setStore(store *esfreg.MemStore) {
 	s.store = store
 	trust := s.trust
-	var hasher esfreg.PasswordHasher
-	if s.opts.BcryptCost > 0 {
-		hasher = esfreg.Bcrypt{Cost: s.opts.BcryptCost}
+	if s.hasher == nil {
+		var inner esfreg.PasswordHasher = esfreg.Bcrypt{Cost: s.opts.BcryptCost}
+		if s.opts.PasswordHasher != nil {
+			inner = s.opts.PasswordHasher
+		}
+		s.hasher = newCachedHasher(inner)
 	}
 	s.svc = esfreg.New(esfreg.Config{
 		Now:                 s.clock.Now,
@@ -161,7 +169,7 @@ func (s *Server) setStore(store *esfreg.MemStore) {
 		Register:            store,
 		Requests:            store,
 		Tokens:              store,
-		Hasher:              hasher,
+		Hasher:              s.hasher,
 	})
 }
 
