@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,14 +55,14 @@ nothing acknowledged is lost across a restart or a kill.
 --seed FILE publishes taxpayers into the register at start (visible at
 once, after the state file is loaded). FILE is a JSON array of esfreg
 taxpayers:
-  [{"tin": "990440000017", "nameRu": "ТОО \"Тест\"", "type": "PRIVATE_ENTERPRISE",
+  [{"tin": "123456789021", "nameRu": "ТОО \"Тест\"", "type": "PRIVATE_ENTERPRISE",
     "resident": true, "enterpriseAdministrator": "123456789011"},
    {"tin": "123456789011", "lastNameRu": "Иванов", "firstNameRu": "Иван",
     "type": "INDIVIDUAL", "resident": true}]
 Other fields: nameKz, middleNameRu, lastNameKz, firstNameKz, middleNameKz,
 addressRu, addressKz, certificateSeries, certificateNum, headOffice,
-resourceUser, budgetIin, kogd. Unknown fields are an error. (The test IIN
-123456789011 above needs --allow-test-identities.)
+resourceUser, budgetIin, kogd. Unknown fields are an error. (The test BIN
+123456789021 and IIN 123456789011 above need --allow-test-identities.)
 
 Flags:
 `
@@ -80,8 +81,7 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return exitCode(mockServe(ctx, args[1:], stdout, stderr), stderr)
 	case "-h", "--help", "help":
-		fmt.Fprint(stdout, mockServeUsage)
-		return exitOK
+		return exitCode(mockServe(ctx, []string{"-h"}, stdout, stderr), stderr)
 	}
 	fmt.Fprintf(stderr, "esf mock: unknown command %q\n\n%s", args[0], topUsage)
 	return exitUsage
@@ -259,8 +259,10 @@ func mockServe(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // printMockBanner prints where the mock listens and how to use it; the
-// first line is "listening on URL" for scripts to read.
-func printMockBanner(w io.Writer, base string, cfg *mockConfig) {
+// first line is "listening on URL" for scripts to read. It is written at
+// once, so that a reader who sees the first line sees them all.
+func printMockBanner(out io.Writer, base string, cfg *mockConfig) {
+	w := new(strings.Builder)
 	fmt.Fprintf(w, "listening on %s\n", base)
 	fmt.Fprintln(w, "SOAP API:")
 	for _, svc := range []string{"SessionService", "AuthService", "VersionService"} {
@@ -279,6 +281,7 @@ func printMockBanner(w io.Writer, base string, cfg *mockConfig) {
 	} else {
 		fmt.Fprintln(w, "state:       in memory (lost on exit; keep it with --state FILE)")
 	}
+	_, _ = io.WriteString(out, w.String())
 }
 
 // baseURL is the http URL of a listener's address; an unspecified host
