@@ -308,3 +308,26 @@ func TestScenarioRefusals(t *testing.T) {
 		assert.ErrorIs(t, err, &esfreg.Error{Code: esfreg.CodeTokenUsed})
 	})
 }
+
+// Failed log-ins are throttled per IIN; a queued fault answers the next
+// matching call.
+func TestLoginThrottleAndFaults(t *testing.T) {
+	e := newEnv(t)
+	auth, sign := e.ks(certstest.FixtureIndividualAuth), e.ks(certstest.FixtureIndividualSign)
+	e.register(esfreg.Individual, auth, sign, form("th@example.kz"), auth)
+	for i := 0; i < mockserver.MaxFailedLogins; i++ {
+		_, err := e.c.Login(e.ctx, auth, "Wrong12345")
+		require.ErrorIs(t, err, esfreg.ErrPasswordInvalid)
+	}
+	_, err := e.c.Login(e.ctx, auth, password)
+	assert.ErrorIs(t, err, &esfreg.Error{Code: mockserver.CodeTooManyAttempts}, "even the right password, until the window passes")
+	e.srv.Advance(mockserver.LoginWindow)
+	_, err = e.c.Login(e.ctx, auth, password)
+	require.NoError(t, err)
+
+	require.NoError(t, e.srv.QueueFault(mockserver.Fault{Match: "createSessionSigned", Code: "SYSTEM_DOWN"}))
+	_, err = e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
+	assert.ErrorIs(t, err, &esfreg.Error{Code: "SYSTEM_DOWN"})
+	_, err = e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
+	require.NoError(t, err, "the fault hit one call")
+}
