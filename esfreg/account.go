@@ -186,6 +186,11 @@ type LoginResult struct {
 // profile of Credentials.TIN can be chosen. The account comes back
 // without its password hash.
 func (s *Service) Login(c Credentials) (*LoginResult, error) {
+	return s.login(c, true)
+}
+
+// login is Login, with the password checked or (LoginWithKey) not.
+func (s *Service) login(c Credentials, checkPassword bool) (*LoginResult, error) {
 	now := s.now()
 	iin, err := s.checkLoginKey(c.Certificate, c.Login, now)
 	if err != nil {
@@ -197,8 +202,10 @@ func (s *Service) Login(c Credentials) (*LoginResult, error) {
 	} else if err != nil {
 		return nil, storeError("accounts", err)
 	}
-	if err := s.hasher.Verify(acct.PasswordHash, c.Password); err != nil {
-		return nil, passwordError(err, FieldPassword)
+	if checkPassword {
+		if err := s.hasher.Verify(acct.PasswordHash, c.Password); err != nil {
+			return nil, passwordError(err, FieldPassword)
+		}
 	}
 	if acct.Status != StatusActive {
 		return nil, wrapError(CodeUserBlocked, "", fmt.Errorf("account %s is %s", iin, acct.Status))

@@ -174,20 +174,37 @@ func xmlVerify(args []string, stdout, stderr io.Writer) error {
 	if len(chain.Roots) > 0 {
 		opts.Chain = &chain
 	}
+	return verifyEach(files, stdout, func(doc []byte) ([]string, error) {
+		all, err := xmlsig.VerifyAll(doc, opts)
+		if err != nil {
+			return nil, err
+		}
+		lines := make([]string, len(all))
+		for i, v := range all {
+			lines[i] = fmt.Sprintf("OK signature %d by %s (%s)%s", i, describeSigner(v.Signer), v.Method, chainNote(opts))
+		}
+		return lines, nil
+	})
+}
+
+// verifyEach verifies every file with verify, printing its OK lines or
+// the reason it failed; any failure makes the command exit 1.
+func verifyEach(files []string, stdout io.Writer, verify func([]byte) ([]string, error)) error {
 	failed := 0
 	for _, f := range files {
 		doc, err := readLimited(f, xmlsig.DefaultMaxSize)
+		var lines []string
 		if err == nil {
-			var all []*xmlsig.Verified
-			if all, err = xmlsig.VerifyAll(doc, opts); err == nil {
-				for i, v := range all {
-					fmt.Fprintf(stdout, "%s: OK signature %d by %s (%s)%s\n", f, i, describeSigner(v.Signer), v.Method, chainNote(opts))
-				}
-				continue
-			}
+			lines, err = verify(doc)
 		}
-		failed++
-		fmt.Fprintf(stdout, "%s: INVALID: %v\n", f, err)
+		if err != nil {
+			failed++
+			fmt.Fprintf(stdout, "%s: INVALID: %v\n", f, err)
+			continue
+		}
+		for _, l := range lines {
+			fmt.Fprintf(stdout, "%s: %s\n", f, l)
+		}
 	}
 	if failed > 0 {
 		return verifyFailed{fmt.Errorf("%d of %d files did not verify", failed, len(files))}
@@ -358,22 +375,12 @@ func agreementVerify(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%w: --kind: %v", errUsage, err)
 		}
 	}
-	failed := 0
-	for _, f := range files {
-		doc, err := readLimited(f, xmlsig.DefaultMaxSize)
-		if err == nil {
-			var v *agreement.Verified
-			if v, err = agreement.Verify(doc, p); err == nil {
-				fmt.Fprintf(stdout, "%s: OK %s agreement (%s) of %s signed by %s\n", f, v.Agreement.Kind, v.Agreement.Lang,
-					strings.TrimSpace(v.Agreement.Requisites.FullName), describeSigner(v.Signer))
-				continue
-			}
+	return verifyEach(files, stdout, func(doc []byte) ([]string, error) {
+		v, err := agreement.Verify(doc, p)
+		if err != nil {
+			return nil, err
 		}
-		failed++
-		fmt.Fprintf(stdout, "%s: INVALID: %v\n", f, err)
-	}
-	if failed > 0 {
-		return verifyFailed{fmt.Errorf("%d of %d files did not verify", failed, len(files))}
-	}
-	return nil
+		return []string{fmt.Sprintf("OK %s agreement (%s) of %s signed by %s", v.Agreement.Kind, v.Agreement.Lang,
+			strings.TrimSpace(v.Agreement.Requisites.FullName), describeSigner(v.Signer))}, nil
+	})
 }
