@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/esfkit/esf/esfreg"
 )
@@ -89,6 +90,16 @@ var wire = map[esfreg.Code]wireInfo{
 	CodeApplicationNotFound:    {http.StatusNotFound, faultBusiness},
 	CodeTooManyAttempts:        {http.StatusTooManyRequests, faultAccessDenied},
 	CodeCertificateInvalidForm: {http.StatusBadRequest, faultAccessDenied},
+}
+
+// Codes returns the mock's own codes (besides esfreg.Codes), sorted.
+func Codes() []esfreg.Code {
+	out := make([]esfreg.Code, 0, len(mockMessages))
+	for c := range mockMessages {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // mockMessages are the Russian texts of the mock's own codes.

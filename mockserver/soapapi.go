@@ -122,7 +122,11 @@ func (s *Server) writeFault(w http.ResponseWriter, err error) {
 	kind := map[faultKind]soap.FaultKind{faultBusiness: soap.Business, faultAccessDenied: soap.AccessDenied, faultSessionClosed: soap.SessionClosed}[infoOf(e.Code).fault]
 	faultstring := string(e.Code)
 	if e.Code == CodeSessionAlreadyOpen {
-		faultstring = e.Message // the real server's text, with the session's id
+		// The real server's text, with the open session's id when known.
+		faultstring = "Can`t create a new user session. User already has opened session"
+		if strings.Contains(e.Message, "already has opened session") {
+			faultstring = e.Message
+		}
 	}
 	soap.WriteFault(w, faultstring, &soap.FaultDetail{Kind: kind, Description: e.Message})
 }
