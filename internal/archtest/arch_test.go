@@ -27,6 +27,7 @@ var layers = [][]string{
 	{"agreement"},
 	{"esfreg"},
 	{"mockserver"},
+	{"conformance"},
 	{"cmd/esf"},
 }
 

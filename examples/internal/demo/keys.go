@@ -1,0 +1,141 @@
+package demo
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfreg"
+)
+
+// Person is someone an example registers. Their IINs pass the checksum,
+// so that any mock takes them (no --allow-test-identities needed).
+type Person struct {
+	IIN                            string
+	Surname, FirstName, Patronymic string
+}
+
+// FullName is "SURNAME FIRSTNAME PATRONYMIC".
+func (p Person) FullName() string { return p.Surname + " " + p.FirstName + " " + p.Patronymic }
+
+// The people and the legal entity of the examples.
+var (
+	// Head is a person, an entrepreneur, or the entity's first head.
+	Head = Person{IIN: newIIN(time.Date(1985, 3, 14, 0, 0, 0, 0, time.UTC), esfreg.SexMale, 2345),
+		Surname: "ТЕСТОВ", FirstName: "ТЕСТ", Patronymic: "ТЕСТОВИЧ"}
+	// NewHead heads the entity after the change of head.
+	NewHead = Person{IIN: newIIN(time.Date(1990, 7, 21, 0, 0, 0, 0, time.UTC), esfreg.SexFemale, 6789),
+		Surname: "ТЕСТТОВА", FirstName: "ТЕСТТ", Patronymic: "ТЕСТТОВНА"}
+	// EntityBIN and EntityName name the legal entity.
+	EntityBIN  = newBIN(time.Date(2015, 5, 1, 0, 0, 0, 0, time.UTC), 1234)
+	EntityName = `ТОО "ПРИМЕР"`
+)
+
+// Address is the address of every form and register record.
+const Address = "г. Астана, ул. Бейбітшілік, 10"
+
+// Entity is the entity's register record with head as its first head.
+func Entity(head Person) esfreg.Taxpayer {
+	return esfreg.Taxpayer{TIN: EntityBIN, NameRu: EntityName, Type: esfreg.EnterprisePrivate, Resident: true,
+		EnterpriseAdministrator: head.IIN, AddressRu: Address}
+}
+
+// Form is what the person types at step 2 (the rest comes from the
+// certificate): e-mail, password, address and identity document; for a
+// legal entity also "acting on the basis of".
+func Form(category esfreg.Category, email, password string) esfreg.Form {
+	f := esfreg.Form{Email: email, Password: password, PasswordConfirmation: password, Address: Address,
+		IDDocumentNumber: "012345678", IDDocumentIssueDate: "14.03.2019", IDDocumentIssuer: "МВД РК"}
+	if category == esfreg.LegalEntity {
+		f.ActingOnBasisOf = "Устава"
+	}
+	return f
+}
+
+func newIIN(birth time.Time, sex esfreg.Sex, serial int) string {
+	for ; ; serial++ {
+		if iin, err := esfreg.NewIIN(birth, sex, serial); err == nil {
+			return string(iin)
+		}
+	}
+}
+
+func newBIN(registered time.Time, serial int) string {
+	for ; ; serial++ {
+		if bin, err := esfreg.NewBIN(registered, esfreg.EntityResident, esfreg.OfficeHead, serial); err == nil {
+			return string(bin)
+		}
+	}
+}
+
+// KeyPair returns the person's authentication and signing key stores:
+// the user's own from -auth and -sign when given, else test ones
+// (TestKeyPair).
+func (e *Env) KeyPair(p Person, kind certstest.Kind, gostSign bool) (auth, sign *certs.KeyStore, err error) {
+	if e.authFile == "" {
+		return e.TestKeyPair(p, kind, gostSign)
+	}
+	if auth, err = certs.OpenFile(e.authFile, e.pin); err != nil {
+		return nil, nil, err
+	}
+	sign = auth
+	if e.signFile != "" {
+		if sign, err = certs.OpenFile(e.signFile, e.pin); err != nil {
+			return nil, nil, err
+		}
+	} else if !auth.Certificate.Usage.Has(certs.UsageSign) {
+		return nil, nil, fmt.Errorf("-auth %s cannot sign: give the signing key store with -sign", e.authFile)
+	}
+	return auth, sign, nil
+}
+
+// TestKeyPair issues, in memory, key stores shaped like NCA's from the
+// test PKI of certs/certstest, valid for a year from the server's now: an
+// AUTH_RSA256_ key store, and an RSA256_ one for signing — or, with
+// gostSign, a GOST512_ one, as NCA gives legal entities. The mock trusts
+// this PKI by default.
+func (e *Env) TestKeyPair(p Person, kind certstest.Kind, gostSign bool) (auth, sign *certs.KeyStore, err error) {
+	if err := e.buildPKI(); err != nil {
+		return nil, nil, err
+	}
+	prof := certstest.Profile{Kind: kind, IIN: p.IIN, Surname: p.Surname, FirstName: p.FirstName, Patronymic: p.Patronymic}
+	if kind.Holder() == certs.HolderLegalEntity {
+		prof.BIN, prof.Organization = EntityBIN, EntityName
+	}
+	issue := func(ca *certstest.CA, u certs.Usage) (*certs.KeyStore, error) {
+		prof.Usage = u
+		is, err := ca.Issue(prof)
+		if err != nil {
+			return nil, err
+		}
+		return certs.Open(is.PKCS12, is.PIN)
+	}
+	if auth, err = issue(e.rsa, certs.UsageAuth); err != nil {
+		return nil, nil, err
+	}
+	ca := e.rsa
+	if gostSign {
+		ca = e.gost
+	}
+	if sign, err = issue(ca, certs.UsageSign); err != nil {
+		return nil, nil, err
+	}
+	return auth, sign, nil
+}
+
+// buildPKI makes the test CAs at the server's time, with the seeds of
+// certstest's fixtures: the keys of the CAs the mock trusts.
+func (e *Env) buildPKI() error {
+	e.pki.Do(func() {
+		now := e.Now()
+		clock := func() time.Time { return now }
+		e.rsa, e.err = certstest.NewCA(certstest.Options{Now: clock, Rand: certstest.DeterministicRand(certstest.FixtureSeed)})
+		if e.err != nil {
+			return
+		}
+		e.gost, e.err = certstest.NewCA(certstest.Options{Now: clock, Algorithm: certs.AlgorithmGOST2015_512,
+			Rand: certstest.DeterministicRand(certstest.FixtureGOSTSeed)})
+	})
+	return e.err
+}
