@@ -23,15 +23,19 @@ func newCachedHasher(inner esfreg.PasswordHasher) *cachedHasher {
 	return &cachedHasher{inner: inner, ok: map[[32]byte]struct{}{}}
 }
 
-func (c *cachedHasher) Hash(password string) (string, error) { return c.inner.Hash(password) }
+// Hash hashes a new password; the pair it makes verifies by construction,
+// so it is remembered too (the first log-in after a registration is then
+// free).
+func (c *cachedHasher) Hash(password string) (string, error) {
+	hash, err := c.inner.Hash(password)
+	if err == nil {
+		c.remember(pairKey(hash, password))
+	}
+	return hash, err
+}
 
 func (c *cachedHasher) Verify(hash, password string) error {
-	h := sha256.New()
-	h.Write([]byte(hash))
-	h.Write([]byte{0})
-	h.Write([]byte(password))
-	var key [32]byte
-	h.Sum(key[:0])
+	key := pairKey(hash, password)
 	c.mu.Lock()
 	_, hit := c.ok[key]
 	c.mu.Unlock()
@@ -41,11 +45,25 @@ func (c *cachedHasher) Verify(hash, password string) error {
 	if err := c.inner.Verify(hash, password); err != nil {
 		return err
 	}
+	c.remember(key)
+	return nil
+}
+
+func pairKey(hash, password string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(hash))
+	h.Write([]byte{0})
+	h.Write([]byte(password))
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
+}
+
+func (c *cachedHasher) remember(key [32]byte) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if len(c.ok) >= maxVerified {
 		clear(c.ok)
 	}
 	c.ok[key] = struct{}{}
-	c.mu.Unlock()
-	return nil
 }
