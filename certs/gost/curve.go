@@ -15,12 +15,12 @@ type CurveParams struct {
 
 // curve is a curve ready for arithmetic.
 type curve struct {
-	params  *CurveParams
-	fp, fq  *modulus
-	a, b3   nat // a and 3b, Montgomery form mod p
-	aMinus3 bool
-	g       point // the base point
-	size    int   // bytes of a coordinate or scalar
+	params   *CurveParams
+	fp, fq   *modulus
+	a, b, b3 nat // a, b and 3b, Montgomery form mod p
+	aMinus3  bool
+	g        point // the base point
+	size     int   // bytes of a coordinate or scalar
 
 	baseOnce  sync.Once
 	baseTable [][16]point // baseTable[w][j] = j·16^w·G
@@ -88,6 +88,7 @@ func newCurve(p *CurveParams) *curve {
 	}
 	cv.aMinus3 = new(big.Int).Sub(p.P, p.A).Cmp(big.NewInt(3)) == 0
 	cv.a = cv.mont(p.A)
+	cv.b = cv.mont(p.B)
 	cv.b3 = cv.mont(new(big.Int).Mul(p.B, big.NewInt(3)))
 	cv.g = point{x: cv.mont(p.X), y: cv.mont(p.Y), z: cv.fp.one}
 	return cv
@@ -186,6 +187,53 @@ func (cv *curve) add(r, p1, p2 *point) {
 	r.x, r.y, r.z = x3, y3, z3
 }
 
+// double sets r = 2·p. For a = −3 (both NCA curves) it uses the dedicated
+// complete doubling of Renes, Costello and Batina (algorithm 6); otherwise
+// the complete addition of p to itself. Either way, no branch on values.
+func (cv *curve) double(r, p *point) {
+	if !cv.aMinus3 {
+		cv.add(r, p, p)
+		return
+	}
+	f := cv.fp
+	var t0, t1, t2, t3, x3, y3, z3 nat
+	f.sqr(&t0, &p.x)
+	f.sqr(&t1, &p.y)
+	f.sqr(&t2, &p.z)
+	f.mul(&t3, &p.x, &p.y)
+	f.add(&t3, &t3, &t3)
+	f.mul(&z3, &p.x, &p.z)
+	f.add(&z3, &z3, &z3)
+	f.mul(&y3, &cv.b, &t2)
+	f.sub(&y3, &y3, &z3)
+	f.add(&x3, &y3, &y3)
+	f.add(&y3, &x3, &y3)
+	f.sub(&x3, &t1, &y3)
+	f.add(&y3, &t1, &y3)
+	f.mul(&y3, &x3, &y3)
+	f.mul(&x3, &x3, &t3)
+	f.add(&t3, &t2, &t2)
+	f.add(&t2, &t2, &t3)
+	f.mul(&z3, &cv.b, &z3)
+	f.sub(&z3, &z3, &t2)
+	f.sub(&z3, &z3, &t0)
+	f.add(&t3, &z3, &z3)
+	f.add(&z3, &z3, &t3)
+	f.add(&t3, &t0, &t0)
+	f.add(&t0, &t3, &t0)
+	f.sub(&t0, &t0, &t2)
+	f.mul(&t0, &t0, &z3)
+	f.add(&y3, &y3, &t0)
+	f.mul(&t0, &p.y, &p.z)
+	f.add(&t0, &t0, &t0)
+	f.mul(&z3, &t0, &z3)
+	f.sub(&x3, &x3, &z3)
+	f.mul(&z3, &t0, &t1)
+	f.add(&z3, &z3, &z3)
+	f.add(&z3, &z3, &z3)
+	r.x, r.y, r.z = x3, y3, z3
+}
+
 // scalarMult sets r = k·p for a big-endian scalar k of cv.size bytes, in
 // constant time: a fixed 4-bit window over every bit, with the table entry
 // chosen by scanning the whole table.
@@ -201,7 +249,7 @@ func (cv *curve) scalarMult(r *point, p *point, k []byte) {
 	for _, b := range k {
 		for _, w := range [2]byte{b >> 4, b & 15} {
 			for i := 0; i < 4; i++ {
-				cv.add(&acc, &acc, &acc)
+				cv.double(&acc, &acc)
 			}
 			sel = cv.identity()
 			for i := range table {

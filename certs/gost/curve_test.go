@@ -187,3 +187,27 @@ func TestNCAKeyDerivationVector(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, k2.Curve.impl().onCurve(new(big.Int).SetBytes(k2.PublicKey().X), new(big.Int).SetBytes(k2.PublicKey().Y)))
 }
+
+// The dedicated doubling agrees with the complete addition, the identity
+// included.
+func TestDoubleMatchesAdd(t *testing.T) {
+	for _, c := range []Curve{CurveCryptoProA, CurveTC26512A} {
+		cv := c.impl()
+		p := cv.g
+		for i := 0; i < 10; i++ {
+			var d, a point
+			cv.double(&d, &p)
+			cv.add(&a, &p, &p)
+			dx, dy, _ := cv.affine(&d)
+			ax, ay, _ := cv.affine(&a)
+			require.Equal(t, ax, dx)
+			require.Equal(t, ay, dy)
+			p = d
+		}
+		id := cv.identity()
+		var d point
+		cv.double(&d, &id)
+		_, _, ok := cv.affine(&d)
+		assert.False(t, ok, "2·O = O")
+	}
+}
