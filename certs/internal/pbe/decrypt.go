@@ -38,17 +38,108 @@ import (
 // parameters, a ciphertext that is empty or not a whole number of blocks,
 // and out-of-range iteration counts give other errors.
 func Decrypt(algorithm []byte, ciphertext []byte, pin string) ([]byte, error) {
+	sc, err := parseScheme(algorithm)
+	if err != nil {
+		return nil, err
+	}
+	// Refuse an impossible ciphertext before paying for the key derivation.
+	if err := checkCiphertext(ciphertext, sc.c, sc.what); err != nil {
+		return nil, err
+	}
+	block, iv, err := sc.cipher(pin)
+	if err != nil {
+		return nil, err
+	}
+	return cbcDecrypt(block, iv, ciphertext, sc.what)
+}
+
+// scheme is a parsed encryption AlgorithmIdentifier: the cipher and what
+// its key and IV derive from. Decrypt and Encrypt share it.
+type scheme struct {
+	c    blockCipher
+	what string // the scheme's name in messages
+	// For the PKCS#12 schemes: the salt and iterations of the KDF.
+	pkcs12 *pkcs12PBEParams
+	// For PBES2: the PBKDF2 parameters and the cipher's IV.
+	pbkdf2 *pbkdf2Params
+	iv     []byte
+}
+
+// parseScheme reads and checks an encryption AlgorithmIdentifier.
+func parseScheme(algorithm []byte) (*scheme, error) {
 	alg, err := parseAlgorithmIdentifier(algorithm, "encryption algorithm")
 	if err != nil {
 		return nil, err
 	}
-	if alg.Algorithm.Equal(oidPBES2) {
-		return decryptPBES2(alg, ciphertext, pin)
+	if c, ok := pkcs12Schemes(alg.Algorithm); ok {
+		var params pkcs12PBEParams
+		if err := unmarshalParams(alg.Parameters, &params, c.name); err != nil {
+			return nil, err
+		}
+		if err := checkIterations(params.Iterations, c.name); err != nil {
+			return nil, err
+		}
+		return &scheme{c: c, what: c.name, pkcs12: &params}, nil
 	}
-	if s, ok := pkcs12Schemes(alg.Algorithm); ok {
-		return decryptPKCS12(s, alg, ciphertext, pin)
+	if !alg.Algorithm.Equal(oidPBES2) {
+		return nil, unsupported("encryption algorithm", alg.Algorithm)
 	}
-	return nil, unsupported("encryption algorithm", alg.Algorithm)
+	const what = "pbes2"
+	var params pbes2Params
+	if err := unmarshalParams(alg.Parameters, &params, what); err != nil {
+		return nil, err
+	}
+	enc := params.EncryptionScheme
+	c, ok := pbes2Schemes(enc.Algorithm)
+	if !ok {
+		return nil, unsupported("pbes2 encryption scheme", enc.Algorithm)
+	}
+	kdf := params.KeyDerivationFunc
+	if !kdf.Algorithm.Equal(oidPBKDF2) {
+		return nil, unsupported("pbes2 key derivation function", kdf.Algorithm)
+	}
+	p, err := parsePBKDF2Params(kdf.Parameters, "pbes2: pbkdf2")
+	if err != nil {
+		return nil, err
+	}
+	if p.keyLength != 0 && p.keyLength != c.keyLen {
+		return nil, fmt.Errorf("pbe: pbes2: pbkdf2 keyLength is %d, %s needs %d", p.keyLength, c.name, c.keyLen)
+	}
+	var iv []byte
+	if err := unmarshalParams(enc.Parameters, &iv, what+": "+c.name+" iv"); err != nil {
+		return nil, err
+	}
+	if len(iv) != c.blockSize {
+		return nil, fmt.Errorf("pbe: pbes2: iv is %d bytes, %s needs %d", len(iv), c.name, c.blockSize)
+	}
+	return &scheme{c: c, what: what, pbkdf2: &p, iv: iv}, nil
+}
+
+// cipher derives the key (and, for the PKCS#12 schemes, the IV) from pin
+// and returns the block cipher and the IV.
+func (sc *scheme) cipher(pin string) (cipher.Block, []byte, error) {
+	var key, iv []byte
+	if sc.pkcs12 != nil {
+		password, err := BMPPassword(pin)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer clear(password)
+		key = Key(crypto.SHA1, kdfKey, password, sc.pkcs12.Salt, sc.pkcs12.Iterations, sc.c.keyLen)
+		iv = Key(crypto.SHA1, kdfIV, password, sc.pkcs12.Salt, sc.pkcs12.Iterations, sc.c.blockSize)
+	} else {
+		var err error
+		if key, err = pbkdf2.Key(sc.pbkdf2.prf.New, pin, sc.pbkdf2.salt, sc.pbkdf2.iterations, sc.c.keyLen); err != nil {
+			return nil, nil, fmt.Errorf("pbe: pbes2: pbkdf2: %w", err)
+		}
+		iv = sc.iv
+	}
+	defer clear(key)
+	block, err := sc.c.newBlock(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pbe: %s: %w", sc.what, err)
+	}
+	return block, iv, nil
 }
 
 // blockCipher describes a CBC-mode cipher: its name for messages, its key
@@ -112,85 +203,10 @@ type pkcs12PBEParams struct {
 	Iterations int
 }
 
-func decryptPKCS12(c blockCipher, alg algorithmIdentifier, ciphertext []byte, pin string) ([]byte, error) {
-	what := c.name
-	var params pkcs12PBEParams
-	if err := unmarshalParams(alg.Parameters, &params, what); err != nil {
-		return nil, err
-	}
-	if err := checkIterations(params.Iterations, what); err != nil {
-		return nil, err
-	}
-	if err := checkCiphertext(ciphertext, c, what); err != nil {
-		return nil, err
-	}
-	password, err := BMPPassword(pin)
-	if err != nil {
-		return nil, err
-	}
-	defer clear(password)
-
-	key := Key(crypto.SHA1, kdfKey, password, params.Salt, params.Iterations, c.keyLen)
-	defer clear(key)
-	iv := Key(crypto.SHA1, kdfIV, password, params.Salt, params.Iterations, c.blockSize)
-	block, err := c.newBlock(key)
-	if err != nil {
-		return nil, fmt.Errorf("pbe: %s: %w", what, err)
-	}
-	return cbcDecrypt(block, iv, ciphertext, what)
-}
-
 // pbes2Params is PBES2-params of RFC 8018 A.4.
 type pbes2Params struct {
 	KeyDerivationFunc algorithmIdentifier
 	EncryptionScheme  algorithmIdentifier
-}
-
-func decryptPBES2(alg algorithmIdentifier, ciphertext []byte, pin string) ([]byte, error) {
-	const what = "pbes2"
-	var params pbes2Params
-	if err := unmarshalParams(alg.Parameters, &params, what); err != nil {
-		return nil, err
-	}
-
-	enc := params.EncryptionScheme
-	c, ok := pbes2Schemes(enc.Algorithm)
-	if !ok {
-		return nil, unsupported("pbes2 encryption scheme", enc.Algorithm)
-	}
-	kdf := params.KeyDerivationFunc
-	if !kdf.Algorithm.Equal(oidPBKDF2) {
-		return nil, unsupported("pbes2 key derivation function", kdf.Algorithm)
-	}
-	p, err := parsePBKDF2Params(kdf.Parameters, "pbes2: pbkdf2")
-	if err != nil {
-		return nil, err
-	}
-	if p.keyLength != 0 && p.keyLength != c.keyLen {
-		return nil, fmt.Errorf("pbe: pbes2: pbkdf2 keyLength is %d, %s needs %d", p.keyLength, c.name, c.keyLen)
-	}
-
-	var iv []byte
-	if err := unmarshalParams(enc.Parameters, &iv, what+": "+c.name+" iv"); err != nil {
-		return nil, err
-	}
-	if len(iv) != c.blockSize {
-		return nil, fmt.Errorf("pbe: pbes2: iv is %d bytes, %s needs %d", len(iv), c.name, c.blockSize)
-	}
-	if err := checkCiphertext(ciphertext, c, what); err != nil {
-		return nil, err
-	}
-
-	key, err := pbkdf2.Key(p.prf.New, pin, p.salt, p.iterations, c.keyLen)
-	if err != nil {
-		return nil, fmt.Errorf("pbe: pbes2: pbkdf2: %w", err)
-	}
-	defer clear(key)
-	block, err := c.newBlock(key)
-	if err != nil {
-		return nil, fmt.Errorf("pbe: pbes2: %s: %w", c.name, err)
-	}
-	return cbcDecrypt(block, iv, ciphertext, what)
 }
 
 // checkCiphertext rejects ciphertexts CBC with padding cannot have

@@ -2,10 +2,7 @@ package pbe
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/cipher"
-	"crypto/pbkdf2"
-	"fmt"
 )
 
 // Encrypt is the inverse of [Decrypt]: it pads plaintext with PKCS#7 and
@@ -31,82 +28,13 @@ import (
 // schemes, a pin that is no BMPString give other errors. Whatever Encrypt returns, Decrypt with the
 // same algorithm and pin turns back into plaintext.
 func Encrypt(algorithm []byte, plaintext []byte, pin string) ([]byte, error) {
-	alg, err := parseAlgorithmIdentifier(algorithm, "encryption algorithm")
+	sc, err := parseScheme(algorithm)
 	if err != nil {
 		return nil, err
 	}
-	if alg.Algorithm.Equal(oidPBES2) {
-		return sealPBES2(alg, plaintext, pin)
-	}
-	if s, ok := pkcs12Schemes(alg.Algorithm); ok {
-		return sealPKCS12(s, alg, plaintext, pin)
-	}
-	return nil, unsupported("encryption algorithm", alg.Algorithm)
-}
-
-func sealPKCS12(c blockCipher, alg algorithmIdentifier, plaintext []byte, pin string) ([]byte, error) {
-	what := c.name
-	var params pkcs12PBEParams
-	if err := unmarshalParams(alg.Parameters, &params, what); err != nil {
-		return nil, err
-	}
-	if err := checkIterations(params.Iterations, what); err != nil {
-		return nil, err
-	}
-	password, err := BMPPassword(pin)
+	block, iv, err := sc.cipher(pin)
 	if err != nil {
 		return nil, err
-	}
-	defer clear(password)
-
-	key := Key(crypto.SHA1, kdfKey, password, params.Salt, params.Iterations, c.keyLen)
-	defer clear(key)
-	iv := Key(crypto.SHA1, kdfIV, password, params.Salt, params.Iterations, c.blockSize)
-	block, err := c.newBlock(key)
-	if err != nil {
-		return nil, fmt.Errorf("pbe: %s: %w", what, err)
-	}
-	return padEncryptCBC(block, iv, plaintext), nil
-}
-
-func sealPBES2(alg algorithmIdentifier, plaintext []byte, pin string) ([]byte, error) {
-	const what = "pbes2"
-	var params pbes2Params
-	if err := unmarshalParams(alg.Parameters, &params, what); err != nil {
-		return nil, err
-	}
-	enc := params.EncryptionScheme
-	c, ok := pbes2Schemes(enc.Algorithm)
-	if !ok {
-		return nil, unsupported("pbes2 encryption scheme", enc.Algorithm)
-	}
-	kdf := params.KeyDerivationFunc
-	if !kdf.Algorithm.Equal(oidPBKDF2) {
-		return nil, unsupported("pbes2 key derivation function", kdf.Algorithm)
-	}
-	p, err := parsePBKDF2Params(kdf.Parameters, "pbes2: pbkdf2")
-	if err != nil {
-		return nil, err
-	}
-	if p.keyLength != 0 && p.keyLength != c.keyLen {
-		return nil, fmt.Errorf("pbe: pbes2: pbkdf2 keyLength is %d, %s needs %d", p.keyLength, c.name, c.keyLen)
-	}
-	var iv []byte
-	if err := unmarshalParams(enc.Parameters, &iv, what+": "+c.name+" iv"); err != nil {
-		return nil, err
-	}
-	if len(iv) != c.blockSize {
-		return nil, fmt.Errorf("pbe: pbes2: iv is %d bytes, %s needs %d", len(iv), c.name, c.blockSize)
-	}
-
-	key, err := pbkdf2.Key(p.prf.New, pin, p.salt, p.iterations, c.keyLen)
-	if err != nil {
-		return nil, fmt.Errorf("pbe: pbes2: pbkdf2: %w", err)
-	}
-	defer clear(key)
-	block, err := c.newBlock(key)
-	if err != nil {
-		return nil, fmt.Errorf("pbe: pbes2: %s: %w", c.name, err)
 	}
 	return padEncryptCBC(block, iv, plaintext), nil
 }
