@@ -28,4 +28,5 @@ func ExampleScenarios() {
 	// version
 	// login-and-api-session
 	// revoked-key
+	// cert-info-refuses-untrusted-key
 }

@@ -70,9 +70,25 @@ type Mail struct {
 
 // NewHTTPTarget returns the target of a mock at baseURL — "esf mock
 // serve", or a mockserver.Server on any listener — controlled over HTTP
-// through its /_mock/ routes (HTTPControl).
-func NewHTTPTarget(baseURL string) Target {
-	return target{base: strings.TrimRight(baseURL, "/"), ctl: NewHTTPControl(baseURL, nil)}
+// through its /_mock/ routes (HTTPControl). A mock reachable from the
+// network guards its control API with a bearer token: pass it with
+// WithControlToken.
+func NewHTTPTarget(baseURL string, opts ...TargetOption) Target {
+	ctl := NewHTTPControl(baseURL, nil)
+	for _, o := range opts {
+		o(ctl)
+	}
+	return target{base: strings.TrimRight(baseURL, "/"), ctl: ctl}
+}
+
+// TargetOption configures the HTTPControl of NewHTTPTarget.
+type TargetOption func(*HTTPControl)
+
+// WithControlToken sends "Authorization: Bearer token" with every control
+// API call: the token "esf mock serve" printed at start (or was given with
+// --control-token). An empty token sends none.
+func WithControlToken(token string) TargetOption {
+	return func(c *HTTPControl) { c.token = token }
 }
 
 // NewStandTarget returns the target of a real ESF test stand at baseURL:
@@ -115,9 +131,14 @@ func (t target) Control() Control {
 // It works alike for "esf mock serve" and for a mockserver.Server served
 // in-process. A route the target lacks (404 NOT_FOUND) is ErrUnsupported.
 type HTTPControl struct {
-	base string
-	http *http.Client
+	base  string
+	http  *http.Client
+	token string // bearer token of the control API; empty sends none
 }
+
+// SetToken makes c send "Authorization: Bearer token" with every call
+// (the mock's control token); empty sends none.
+func (c *HTTPControl) SetToken(token string) { c.token = token }
 
 // NewHTTPControl returns the control of the mock at baseURL; a nil hc
 // means a client with a 30 s timeout.
@@ -192,24 +213,37 @@ func (c *HTTPControl) postJSON(ctx context.Context, path string, in, out any) er
 	return c.do(ctx, http.MethodPost, path, "application/json", body, out)
 }
 
-func (c *HTTPControl) do(ctx context.Context, method, path, contentType string, body []byte, out any) error {
+// raw sends one control API request and returns the status and body as
+// they came.
+func (c *HTTPControl) raw(ctx context.Context, method, path, contentType string, body []byte) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("conformance: control: %w", err)
+		return 0, nil, fmt.Errorf("conformance: control: %w", err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("conformance: control: %s %s: %w", method, path, err)
+		return 0, nil, fmt.Errorf("conformance: control: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return fmt.Errorf("conformance: control: %s %s: %w", method, path, err)
+		return 0, nil, fmt.Errorf("conformance: control: %s %s: %w", method, path, err)
 	}
-	if resp.StatusCode >= 300 {
+	return resp.StatusCode, data, nil
+}
+
+func (c *HTTPControl) do(ctx context.Context, method, path, contentType string, body []byte, out any) error {
+	status, data, err := c.raw(ctx, method, path, contentType, body)
+	if err != nil {
+		return err
+	}
+	if status >= 300 {
 		var e esfreg.Error
 		if json.Unmarshal(data, &e) == nil && e.Code != "" {
 			if e.Code == "NOT_FOUND" || e.Code == "METHOD_NOT_ALLOWED" {
@@ -217,10 +251,10 @@ func (c *HTTPControl) do(ctx context.Context, method, path, contentType string, 
 			}
 			return fmt.Errorf("conformance: control: %s %s: %w", method, path, &e)
 		}
-		if resp.StatusCode == http.StatusNotFound {
+		if status == http.StatusNotFound {
 			return fmt.Errorf("conformance: control: %s %s: %w (HTTP 404)", method, path, ErrUnsupported)
 		}
-		return fmt.Errorf("conformance: control: %s %s: HTTP %d: %.200s", method, path, resp.StatusCode, data)
+		return fmt.Errorf("conformance: control: %s %s: HTTP %d: %.200s", method, path, status, data)
 	}
 	if out == nil {
 		return nil

@@ -198,6 +198,9 @@ func (s *Service) login(c Credentials, checkPassword bool) (*LoginResult, error)
 	}
 	acct, err := s.accounts.Account(iin)
 	if errors.Is(err, ErrNotFound) {
+		if checkPassword {
+			s.verifyDummy(c.Password)
+		}
 		return nil, wrapError(CodeUserNotRegistered, "", fmt.Errorf("IIN %s", iin))
 	} else if err != nil {
 		return nil, storeError("accounts", err)

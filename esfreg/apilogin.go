@@ -1,5 +1,7 @@
 package esfreg
 
+import "github.com/esfkit/esf/certs"
+
 // CheckPassword checks iin's account password: what the SOAP API's
 // WS-Security UsernameToken carries (Username = IIN, Password = the ESF
 // account password, not the key's PIN).
@@ -14,4 +16,14 @@ func (s *Service) CheckPassword(iin, password string) error {
 // IIN, a registered, unblocked account, a profile of c.TIN.
 func (s *Service) LoginWithKey(c Credentials) (*LoginResult, error) {
 	return s.login(c, false)
+}
+
+// CheckLoginKey checks a log-in key as Login does before any password is
+// looked at: an authentication key (or a GOST 2015-512 key), valid now,
+// chained to the Service's trust and not revoked, naming a valid IIN. The
+// portal's certificate-info step answers with it, so that an untrusted or
+// unfit certificate is refused before the person types a password.
+func (s *Service) CheckLoginKey(cert *certs.Certificate) error {
+	_, err := s.checkLoginKey(cert, "", s.now())
+	return err
 }

@@ -1,8 +1,10 @@
 package esfreg
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -259,12 +261,27 @@ func (s *Service) verifyPassword(iin, password, field string) error {
 		return err
 	}
 	if acct == nil {
+		s.verifyDummy(password)
 		return NewError(CodeUserNotRegistered, "")
 	}
 	if err := s.hasher.Verify(acct.PasswordHash, password); err != nil {
 		return passwordError(err, field)
 	}
 	return nil
+}
+
+// verifyDummy does the work of a password check that has no account to
+// check against: one hash comparison with the hasher's own cost, so that
+// the time a refusal takes does not tell whether an account exists.
+func (s *Service) verifyDummy(password string) {
+	s.dummy.once.Do(func() {
+		secret := make([]byte, 16)
+		_, _ = io.ReadFull(s.rand, secret)
+		s.dummy.hash, _ = s.hasher.Hash(hex.EncodeToString(secret))
+	})
+	if s.dummy.hash != "" {
+		_ = s.hasher.Verify(s.dummy.hash, password)
+	}
 }
 
 func normalizeSpace(s string) string { return strings.Join(strings.Fields(s), " ") }

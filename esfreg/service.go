@@ -71,6 +71,14 @@ type Service struct {
 	resetTTL   time.Duration
 
 	mu sync.Mutex // serializes writes
+
+	// dummy is a hash of a random password, made on first use with the
+	// Service's hasher: a password check for an IIN without an account
+	// compares against it, so it costs what a wrong password costs.
+	dummy struct {
+		once sync.Once
+		hash string
+	}
 }
 
 // New returns a Service configured by c.

@@ -1,19 +1,24 @@
 package mockserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/internal/soap"
 )
 
 // The control API: the Go methods tests call, and the same under /_mock/
@@ -46,8 +51,12 @@ func (s *Server) Taxpayer(tin string) (esfreg.Taxpayer, error) { return s.Servic
 // Account returns the account of iin, without its password hash.
 func (s *Server) Account(iin string) (esfreg.Account, error) { return s.Service().Account(iin) }
 
-// Trust adds a trusted CA certificate.
+// Trust adds a trusted CA certificate; a certificate that is not a CA's
+// (no basicConstraints with cA) is refused with a *FieldError.
 func (s *Server) Trust(c *certs.Certificate) error {
+	if c == nil || c.X509 == nil || !c.X509.BasicConstraintsValid || !c.X509.IsCA {
+		return &FieldError{Field: "certificate", Reason: "not a CA certificate (basicConstraints cA is not set)"}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.trust.Roots = append(s.trust.Roots, c)
@@ -66,8 +75,9 @@ func (s *Server) AddCRL(crl *certs.CRL) error {
 
 // Fault is a refusal queued for the next matching call: Match is a SOAP
 // operation name (e.g. "createSessionSigned") or a portal path (e.g.
-// "/esf-web/ajax/login"); Code is the error code to answer with; Count is
-// how many calls it hits (0 means 1).
+// "/esf-web/ajax/login", see FaultMatches); Code is the error code to
+// answer with, one the mock knows (esfreg.Codes or Codes); Count is how
+// many calls it hits, 1..MaxFaultCount (0 means 1).
 type Fault struct {
 	Match   string      `json:"match"`
 	Code    esfreg.Code `json:"code"`
@@ -75,23 +85,98 @@ type Fault struct {
 	Count   int         `json:"count,omitempty"`
 }
 
+// MaxFaultCount bounds Fault.Count.
+const MaxFaultCount = 10000
+
 type queuedFault struct {
 	Fault
 	left int
 }
 
-// QueueFault makes the next Count calls matching f.Match fail with f.Code.
-func (s *Server) QueueFault(f Fault) error {
-	if f.Match == "" || f.Code == "" {
-		return errors.New("mockserver: a fault needs match and code")
+// FaultMatches lists what a Fault can match: every SOAP operation (by its
+// name without "Request") and every portal step, sorted.
+func FaultMatches() []string {
+	out := []string{
+		"/esf-web/ajax/login/ticket",
+		"/esf-web/ajax/login",
+		"/esf-web/ajax/registration",
+		"/esf-web/ajax/registration/form",
+		"/esf-web/ajax/registration/agreements",
+		"/esf-web/self-registration-request",
+		"/esf-web/ajax/change-email",
+		"/esf-web/ajax/reset-password",
+		"/esf-web/reset-password",
 	}
-	if f.Count <= 0 {
+	var s Server
+	for _, svc := range []string{soap.VersionService, soap.AuthService, soap.SessionService} {
+		for name := range s.soapOps(svc) {
+			out = append(out, strings.TrimSuffix(name, "Request"))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// knownCode reports whether the mock can answer with code.
+func knownCode(code esfreg.Code) bool {
+	if _, ok := mockMessages[code]; ok {
+		return true
+	}
+	return slices.Contains(esfreg.Codes(), code)
+}
+
+// QueueFault makes the next Count calls matching f.Match fail with f.Code.
+// An unknown match or code, a count out of range or a message longer than
+// 1,000 characters is refused with a *FieldError naming the field.
+func (s *Server) QueueFault(f Fault) error {
+	switch {
+	case f.Match == "":
+		return &FieldError{Field: "match", Reason: "required: a SOAP operation such as createSessionSigned or a portal path such as /esf-web/ajax/login"}
+	case !slices.Contains(FaultMatches(), f.Match):
+		return &FieldError{Field: "match", Reason: fmt.Sprintf("%q is neither a SOAP operation nor a portal step of the mock (one of %s)", clip(f.Match), strings.Join(FaultMatches(), ", "))}
+	case f.Code == "":
+		return &FieldError{Field: "code", Reason: "required: an ESF error code such as SESSION_CLOSED"}
+	case !knownCode(f.Code):
+		return &FieldError{Field: "code", Reason: fmt.Sprintf("%q is not a code the mock knows (see esfreg.Codes and mockserver.Codes)", clip(string(f.Code)))}
+	case f.Count < 0 || f.Count > MaxFaultCount:
+		return &FieldError{Field: "count", Reason: fmt.Sprintf("%d: want 1..%d (0 or absent means 1)", f.Count, MaxFaultCount)}
+	case utf8.RuneCountInString(f.Message) > 1000:
+		return &FieldError{Field: "message", Reason: "longer than 1000 characters"}
+	}
+	if f.Count == 0 {
 		f.Count = 1
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, queuedFault{Fault: f, left: f.Count})
 	return nil
+}
+
+// FieldError is a refused control API input: the field and why.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return "mockserver: " + e.Field + ": " + e.Reason }
+
+// fieldRequest turns a control API refusal into the 400 answer naming the
+// field.
+func fieldRequest(err error) error {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		e := badRequest(fe.Field + ": " + fe.Reason)
+		e.Field = fe.Field
+		return e
+	}
+	return err
+}
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }
 
 // injected returns the queued fault for key, if any, and uses it up.
@@ -123,25 +208,53 @@ func (s *Server) persist() error {
 	return s.persistLocked()
 }
 
-// readJSON decodes a JSON body into v, refusing unknown fields, trailing
-// data and anything but JSON.
+// readJSON decodes a JSON body into v, refusing unknown fields, a key
+// twice in one object, trailing data and anything but JSON; each refusal
+// names the field.
 func readJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		e := newError(CodeBadRequest, "")
 		e.Message = fmt.Sprintf("Ожидается application/json, получено %q", ct)
 		return e
 	}
-	dec := json.NewDecoder(r.Body)
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return badRequest(fmt.Sprintf("Тело запроса больше %d байт", tooBig.Limit))
+		}
+		return badRequest("Тело запроса не прочитано: " + err.Error())
+	}
+	return decodeJSON(data, v)
+}
+
+// decodeJSON is readJSON's decoding of a body already read.
+func decodeJSON(data []byte, v any) error {
+	if err := checkJSONKeys(data); err != nil {
+		e := badRequest("Некорректный JSON: " + err.Error())
+		var dup *duplicateKeyError
+		if errors.As(err, &dup) {
+			e.Message = fmt.Sprintf("Некорректный JSON: поле %q указано дважды", dup.Path)
+			e.Field = dup.Path
+		}
+		return e
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		e := newError(CodeBadRequest, "")
-		e.Message = "Некорректный JSON: " + err.Error()
+		e := badRequest("Некорректный JSON: " + err.Error())
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			e.Field, _ = strconv.Unquote(name)
+			e.Message = fmt.Sprintf("Некорректный JSON: неизвестное поле %s", name)
+		}
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			e.Field = typeErr.Field
+		}
 		return e
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		e := newError(CodeBadRequest, "")
-		e.Message = "Некорректный JSON: данные после объекта"
-		return e
+		return badRequest("Некорректный JSON: данные после объекта")
 	}
 	return nil
 }
@@ -153,6 +266,10 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request, _ httprout
 
 // handleMail serves GET /_mock/mail[?to=address]: the outbox.
 func (s *Server) handleMail(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if err := onlyParams(r, "to"); err != nil {
+		s.writeError(w, err)
+		return
+	}
 	if to := r.URL.Query().Get("to"); to != "" {
 		writeJSON(w, http.StatusOK, s.MailTo(to))
 		return
@@ -165,33 +282,70 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request, _ httproute
 	writeJSON(w, http.StatusOK, map[string]string{"now": s.clock.Now().Format(time.RFC3339Nano)})
 }
 
+// The clock may be set within [MinTime, MaxTime): far enough either way for
+// any test (certificates of 1970, a register of 2199), near enough that
+// the offset from the base clock never overflows.
+var (
+	MinTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// SetClock sets the server's clock to t, refusing a time outside
+// [MinTime, MaxTime) with a *FieldError for "set".
+func (s *Server) SetClock(t time.Time) error {
+	if t.Before(MinTime) || !t.Before(MaxTime) {
+		return &FieldError{Field: "set", Reason: fmt.Sprintf("%s is outside %s..%s", t.Format(time.RFC3339), MinTime.Format(time.RFC3339), MaxTime.Format(time.RFC3339))}
+	}
+	s.SetTime(t)
+	return nil
+}
+
+// AdvanceClock moves the server's clock forward by d > 0, refusing a step
+// that would leave [MinTime, MaxTime) with a *FieldError for "advance".
+func (s *Server) AdvanceClock(d time.Duration) error {
+	if d <= 0 {
+		return &FieldError{Field: "advance", Reason: fmt.Sprintf("%s: a positive Go duration such as 72h is expected", d)}
+	}
+	if now := s.clock.Now(); MaxTime.Sub(now) <= d {
+		return &FieldError{Field: "advance", Reason: fmt.Sprintf("%s from %s passes %s", d, now.Format(time.RFC3339), MaxTime.Format(time.RFC3339))}
+	}
+	s.Advance(d)
+	return nil
+}
+
 // handleSetClock serves POST /_mock/clock {"set": RFC3339} or {"advance": "72h"}.
 func (s *Server) handleSetClock(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	var body struct {
-		Set     string `json:"set"`
-		Advance string `json:"advance"`
+		Set     *string `json:"set"`
+		Advance *string `json:"advance"`
 	}
 	if err := readJSON(r, &body); err != nil {
 		s.writeError(w, err)
 		return
 	}
+	var err error
 	switch {
-	case body.Set != "":
-		t, err := time.Parse(time.RFC3339, body.Set)
-		if err != nil {
-			s.writeError(w, badRequest("set: "+err.Error()))
-			return
+	case body.Set != nil && body.Advance != nil:
+		err = &FieldError{Field: "advance", Reason: "give set or advance, not both"}
+	case body.Set != nil:
+		t, perr := time.Parse(time.RFC3339Nano, *body.Set)
+		if perr != nil {
+			err = &FieldError{Field: "set", Reason: fmt.Sprintf("%q is not an RFC 3339 time such as 2026-06-01T09:00:00+05:00", clip(*body.Set))}
+			break
 		}
-		s.SetTime(t)
-	case body.Advance != "":
-		d, err := time.ParseDuration(body.Advance)
-		if err != nil || d < 0 {
-			s.writeError(w, badRequest("advance: a non-negative Go duration such as 72h is expected"))
-			return
+		err = s.SetClock(t)
+	case body.Advance != nil:
+		d, perr := time.ParseDuration(*body.Advance)
+		if perr != nil {
+			err = &FieldError{Field: "advance", Reason: fmt.Sprintf("%q is not a Go duration such as 72h", clip(*body.Advance))}
+			break
 		}
-		s.Advance(d)
+		err = s.AdvanceClock(d)
 	default:
-		s.writeError(w, badRequest("set or advance is required"))
+		err = &FieldError{Field: "set", Reason: "set or advance is required"}
+	}
+	if err != nil {
+		s.writeError(w, fieldRequest(err))
 		return
 	}
 	if err := s.persist(); err != nil {
@@ -220,12 +374,27 @@ func (s *Server) handleTaxpayers(w http.ResponseWriter, r *http.Request, _ httpr
 // handleSeedTaxpayer serves POST /_mock/taxpayers[?publish=true] with a
 // Taxpayer: staged for the next refresh, or visible at once.
 func (s *Server) handleSeedTaxpayer(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if err := onlyParams(r, "publish"); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	publish := false
+	switch v := r.URL.Query().Get("publish"); v {
+	case "", "false":
+	case "true":
+		publish = true
+	default:
+		e := badRequest(fmt.Sprintf("publish: %q, want true or false", clip(v)))
+		e.Field = "publish"
+		s.writeError(w, e)
+		return
+	}
 	var t esfreg.Taxpayer
 	if err := readJSON(r, &t); err != nil {
 		s.writeError(w, err)
 		return
 	}
-	c, err := s.SeedTaxpayer(t, r.URL.Query().Get("publish") == "true")
+	c, err := s.SeedTaxpayer(t, publish)
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -266,7 +435,7 @@ func (s *Server) handleQueueFault(w http.ResponseWriter, r *http.Request, _ http
 		return
 	}
 	if err := s.QueueFault(f); err != nil {
-		s.writeError(w, badRequest(err.Error()))
+		s.writeError(w, fieldRequest(err))
 		return
 	}
 	writeJSON(w, http.StatusCreated, f)
@@ -285,7 +454,7 @@ func (s *Server) handleTrust(w http.ResponseWriter, r *http.Request, _ httproute
 		return
 	}
 	if err := s.Trust(c); err != nil {
-		s.writeError(w, err)
+		s.writeError(w, fieldRequest(err))
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"trusted": c.CommonName})
@@ -350,6 +519,10 @@ func (s *Server) handleLoad(w http.ResponseWriter, r *http.Request, _ httprouter
 // empty), valid from the server's now, with its PIN in X-PIN and NCA's
 // file name in Content-Disposition.
 func (s *Server) handleKeyStore(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if err := onlyParams(r, "kind", "usage", "alg", "iin", "bin"); err != nil {
+		s.writeError(w, err)
+		return
+	}
 	q := r.URL.Query()
 	kinds := map[string]certstest.Kind{"": certstest.KindIndividual, "individual": certstest.KindIndividual,
 		"entrepreneur": certstest.KindEntrepreneur, "ceo": certstest.KindCEO, "can-sign": certstest.KindCanSign, "employee": certstest.KindEmployee}
@@ -392,4 +565,22 @@ func (s *Server) handleKeyStore(w http.ResponseWriter, r *http.Request, _ httpro
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, is.FileName))
 	w.Header().Set("X-PIN", is.PIN)
 	_, _ = w.Write(is.PKCS12)
+}
+
+// onlyParams refuses a query parameter the route does not take, or one
+// given twice, naming it.
+func onlyParams(r *http.Request, allowed ...string) error {
+	for name, values := range r.URL.Query() {
+		if !slices.Contains(allowed, name) {
+			e := badRequest(fmt.Sprintf("unknown query parameter %q (this route takes %s)", clip(name), strings.Join(allowed, ", ")))
+			e.Field = name
+			return e
+		}
+		if len(values) > 1 {
+			e := badRequest(fmt.Sprintf("query parameter %q given %d times", name, len(values)))
+			e.Field = name
+			return e
+		}
+	}
+	return nil
 }

@@ -71,7 +71,7 @@ func TestScenarioRealNCAGOSTKeys(t *testing.T) {
 }
 
 func TestSOAPTicketsAndTokens(t *testing.T) {
-	e := newEnv(t, func(o *mockserver.Options) { o.RequireUsernameToken = true })
+	e := newEnv(t)
 	auth, sign := e.ks(certstest.FixtureIndividualAuth), e.ks(certstest.FixtureIndividualSign)
 	e.register(esfreg.Individual, auth, sign, form("soap@example.kz"), auth)
 	req := esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN}
@@ -121,7 +121,7 @@ func TestTickets(t *testing.T) {
 		return signed
 	}
 	create := func(signed []byte) string {
-		return soapCall(t, e.srv.URL, "SessionService", `<esf:createSessionSignedRequest><tin>`+certstest.TestIIN+`</tin><signedAuthTicket>`+escape(string(signed))+`</signedAuthTicket></esf:createSessionSignedRequest>`)
+		return soapCallAs(t, e.srv.URL, "SessionService", `<esf:createSessionSignedRequest><tin>`+certstest.TestIIN+`</tin><signedAuthTicket>`+escape(string(signed))+`</signedAuthTicket></esf:createSessionSignedRequest>`, certstest.TestIIN, password)
 	}
 	signed := ticket()
 	assert.Contains(t, create(signed), "<sessionId>")

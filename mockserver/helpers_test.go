@@ -43,7 +43,20 @@ func newEnvAt(t *testing.T, at time.Time, modify ...func(*mockserver.Options)) *
 // soapCall posts a SOAP body to a service and returns the answer.
 func soapCall(t *testing.T, base, service, body string) string {
 	t.Helper()
-	env := `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:esf="esf"><soapenv:Body>` + body + `</soapenv:Body></soapenv:Envelope>`
+	return soapCallAs(t, base, service, body, "", "")
+}
+
+// soapCallAs is soapCall with a WS-Security UsernameToken (none when
+// user is empty).
+func soapCallAs(t *testing.T, base, service, body, user, password string) string {
+	t.Helper()
+	header := ""
+	if user != "" {
+		header = `<soapenv:Header><wsse:Security soapenv:mustUnderstand="1" xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><wsse:UsernameToken>` +
+			`<wsse:Username>` + escape(user) + `</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText">` +
+			escape(password) + `</wsse:Password></wsse:UsernameToken></wsse:Security></soapenv:Header>`
+	}
+	env := `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:esf="esf">` + header + `<soapenv:Body>` + body + `</soapenv:Body></soapenv:Envelope>`
 	resp, err := http.Post(base+"/esf-web/ws/api1/"+service, "text/xml; charset=utf-8", strings.NewReader(env))
 	require.NoError(t, err)
 	defer resp.Body.Close()

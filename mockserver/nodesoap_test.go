@@ -17,7 +17,7 @@ import (
 // currentUserProfiles → closeSession against the mock, with the
 // UsernameToken required.
 func TestNodeSoapClient(t *testing.T) {
-	e := newEnv(t, func(o *mockserver.Options) { o.RequireUsernameToken = true })
+	e := newEnv(t)
 	auth, sign := e.ks(certstest.FixtureCEOAuth), e.ks(certstest.FixtureCEOSign)
 	e.register(esfreg.LegalEntity, sign, sign, legalForm("node@example.kz"), auth)
 	signer, err := auth.Signer()

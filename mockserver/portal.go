@@ -10,20 +10,12 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/xmlsig"
-)
-
-// Log-in throttling: after MaxFailedLogins failed log-ins of one IIN
-// within LoginWindow, further attempts are refused until the window passes.
-const (
-	MaxFailedLogins = 5
-	LoginWindow     = 15 * time.Minute
 )
 
 // handleLoginTicket serves GET /esf-web/ajax/login/ticket: the XML ticket
@@ -59,6 +51,12 @@ func (s *Server) handleCertInfo(w http.ResponseWriter, r *http.Request, _ httpro
 		return
 	}
 	c := v.Signer
+	// The portal shows the IIN only of a key it would let log in: an
+	// untrusted, expired, revoked or non-AUTH certificate is refused here.
+	if err := s.Service().CheckLoginKey(c); err != nil {
+		s.writeError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"success":    true,
 		"iin":        c.IIN,
@@ -88,8 +86,8 @@ func readSignedBody(r *http.Request) ([]byte, error) {
 		var body struct {
 			XMLDsig string `json:"xmlDsig"`
 		}
-		if err := json.Unmarshal(data, &body); err != nil {
-			return nil, badRequest("Некорректный JSON: " + err.Error())
+		if err := decodeJSON(data, &body); err != nil {
+			return nil, err
 		}
 		return []byte(body.XMLDsig), nil
 	}
@@ -162,7 +160,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 }
 
 // portalLogin redeems the signed ticket and logs in (or, with a token,
-// completes a registration); the throttle counts failures per IIN.
+// completes a registration). The password check goes through the
+// throttle of the certificate's IIN, and a locked-out IIN is refused
+// before the ticket is used up.
 func (s *Server) portalLogin(f loginForm, token string) (*esfreg.LoginResult, error) {
 	if s.throttled(f.Login) {
 		return nil, newError(CodeTooManyAttempts, "login")
@@ -178,46 +178,23 @@ func (s *Server) portalLogin(f loginForm, token string) (*esfreg.LoginResult, er
 	}
 	creds := esfreg.Credentials{Certificate: cert, Login: f.Login, Password: f.Password, TIN: f.TIN, ProfileType: esfreg.ProfileType(f.ProfileType)}
 	var res *esfreg.LoginResult
-	if token == "" {
-		res, err = s.Service().Login(creds)
-	} else {
-		var c *esfreg.Completion
-		if c, err = s.Service().Complete(token, creds); err == nil {
+	err = s.checkPassword(cert.IIN, "password", func() error {
+		if token == "" {
+			var err error
+			res, err = s.Service().Login(creds)
+			return err
+		}
+		c, err := s.Service().Complete(token, creds)
+		if err == nil {
 			res = &esfreg.LoginResult{Account: c.Account}
 			s.completed(c)
 		}
-	}
+		return err
+	})
 	if err != nil {
-		if errors.Is(err, esfreg.ErrPasswordInvalid) {
-			s.failedLogin(cert.IIN)
-		}
 		return nil, err
 	}
 	return res, s.persist()
-}
-
-// throttled reports whether iin has too many recent failed log-ins.
-func (s *Server) throttled(iin string) bool {
-	if iin == "" {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	recent := s.failures[iin][:0]
-	for _, t := range s.failures[iin] {
-		if now.Sub(t) < LoginWindow {
-			recent = append(recent, t)
-		}
-	}
-	s.failures[iin] = recent
-	return len(recent) >= MaxFailedLogins
-}
-
-func (s *Server) failedLogin(iin string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failures[iin] = append(s.failures[iin], s.clock.Now())
 }
 
 // signedAction verifies a signed XML action (change of e-mail, password

@@ -140,7 +140,9 @@ func (s *Server) handleRegistrationForm(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, err)
 		return
 	}
-	if err := s.Service().CheckForm(a.App, req.Form); err != nil {
+	// An existing account types its current password here: the same
+	// throttle as every password check.
+	if err := s.checkPassword(a.App.IIN, esfreg.FieldCurrentPassword, func() error { return s.Service().CheckForm(a.App, req.Form) }); err != nil {
 		s.writeError(w, err)
 		return
 	}

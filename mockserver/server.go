@@ -31,12 +31,23 @@ import (
 	"github.com/esfkit/esf/esfreg"
 )
 
-// DefaultMaxBody is the largest request body served when Options.MaxBody is zero.
-const DefaultMaxBody = 1 << 20
+// Request body limits when Options leave them zero.
+const (
+	// DefaultMaxBody bounds the body of a SOAP call, a portal request or a
+	// control call.
+	DefaultMaxBody = 1 << 20
+	// DefaultMaxStateBody bounds PUT /_mock/state (a whole state import).
+	DefaultMaxStateBody = 64 << 20
+	// MaxLoginBody bounds the portal's log-in form and its certificate
+	// info call: a signed ticket, an IIN, a password.
+	MaxLoginBody = 64 << 10
+)
 
-// Options configure a Server. The zero value works: the real clock,
-// crypto/rand, the certstest CAs trusted, strict IINs and BINs, no
-// UsernameToken required, in-memory state, no SMTP relay.
+// Options configure a Server. The zero value is safe: the real clock,
+// crypto/rand, the certstest CAs trusted, strict IINs and BINs, the
+// WS-Security UsernameToken required wherever the real ESF requires it,
+// the control API answering loopback clients only, in-memory state, no
+// SMTP relay.
 type Options struct {
 	// Now is the base clock; nil means time.Now. The control API can set
 	// or advance the server's clock on top of it.
@@ -53,12 +64,28 @@ type Options struct {
 	// 123456789012, 123456789021) that fail the checksum, as ESF's test
 	// stand does.
 	AllowTestIdentities bool
-	// RequireUsernameToken makes the SOAP operations that the real server
-	// protects (createSession, createSessionSigned, closeSession…) demand a
-	// WS-Security UsernameToken with the IIN and the account password.
-	RequireUsernameToken bool
-	// MaxBody limits request bodies; zero means DefaultMaxBody.
+	// AllowMissingUsernameToken lets createSessionSigned,
+	// closeSessionBySignedCredentials and closeSession go without the
+	// WS-Security UsernameToken (IIN + account password) the real ESF
+	// demands on them, for a client that cannot send one: the signed
+	// ticket (or the session ID) is then the only proof. Insecure: a key
+	// alone opens the account's sessions. createSession and
+	// closeSessionByCredentials carry only a certificate, which is public,
+	// so they demand the UsernameToken even then.
+	AllowMissingUsernameToken bool
+	// ControlToken, when set, is the bearer token every control API call
+	// (/_mock/…) must carry: "Authorization: Bearer <ControlToken>". When
+	// empty the control API answers loopback clients only.
+	ControlToken string
+	// DisableControl turns the control API off: /_mock/… answers 404, as
+	// any unknown path. /healthz stays.
+	DisableControl bool
+	// MaxBody limits request bodies; zero means DefaultMaxBody. The portal's
+	// log-in takes at most MaxLoginBody.
 	MaxBody int64
+	// MaxStateBody limits a state import (PUT /_mock/state); zero means
+	// DefaultMaxStateBody.
+	MaxStateBody int64
 	// StateFile, when set, is loaded at start and rewritten (atomically:
 	// temporary file, fsync, rename) after every change, so nothing
 	// acknowledged is lost across a restart.
@@ -93,7 +120,7 @@ type Server struct {
 	faults   []queuedFault
 	tickets  map[string]*ticket      // by state
 	apps     map[string]*application // registration applications by ID
-	failures map[string][]time.Time  // failed log-ins by IIN
+	failures map[string][]time.Time  // failed password checks by IIN
 	hasher   *cachedHasher
 	sessions
 }
@@ -120,6 +147,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.opts.MaxBody <= 0 {
 		s.opts.MaxBody = DefaultMaxBody
+	}
+	if s.opts.MaxStateBody <= 0 {
+		s.opts.MaxStateBody = DefaultMaxStateBody
 	}
 	s.trust = certs.VerifyOptions{Roots: opts.Roots, Intermediates: opts.Intermediates, CRLs: opts.CRLs}
 	if len(s.trust.Roots) == 0 {
@@ -205,7 +235,17 @@ func seedFor(alg certs.Algorithm) string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	r.Body = http.MaxBytesReader(rec, r.Body, s.opts.MaxBody)
+	r.Body = http.MaxBytesReader(rec, r.Body, s.maxBody(r))
+	if isControlPath(r.URL.Path) {
+		if err := s.authorizeControl(r); err != nil {
+			if errors.Is(err, errControlUnauthorized) {
+				rec.Header().Set("WWW-Authenticate", `Bearer realm="esf-mock control API"`)
+			}
+			s.writeError(rec, err)
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+			return
+		}
+	}
 	s.router.ServeHTTP(rec, r)
 	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 }

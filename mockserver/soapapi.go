@@ -61,13 +61,6 @@ func (s *Server) soapOps(service string) map[string]soapOp {
 	return nil
 }
 
-// needsToken lists the operations the real server protects with a
-// WS-Security UsernameToken (esf-api.md §1.2), when the mock demands it.
-var needsToken = map[string]bool{
-	"createSessionRequest": true, "createSessionSignedRequest": true, "closeSessionRequest": true,
-	"closeSessionByCredentialsRequest": true, "closeSessionBySignedCredentialsRequest": true,
-}
-
 // handleSOAP serves POST /esf-web/ws/api1/:service: one SOAP 1.1 request.
 func (s *Server) handleSOAP(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
 	ops := s.soapOps(p.ByName("service"))
@@ -94,11 +87,9 @@ func (s *Server) handleSOAP(w http.ResponseWriter, r *http.Request, p httprouter
 		s.writeFault(w, err)
 		return
 	}
-	if needsToken[name] {
-		if err := s.checkUsernameToken(req); err != nil {
-			s.writeFault(w, err)
-			return
-		}
+	if err := s.checkUsernameToken(req); err != nil {
+		s.writeFault(w, err)
+		return
 	}
 	body, err := op(req)
 	if err != nil {
@@ -129,22 +120,6 @@ func (s *Server) writeFault(w http.ResponseWriter, err error) {
 		}
 	}
 	soap.WriteFault(w, faultstring, &soap.FaultDetail{Kind: kind, Description: e.Message})
-}
-
-// checkUsernameToken checks the WS-Security UsernameToken when the mock
-// demands one: the IIN and the account password (esfreg's password check).
-func (s *Server) checkUsernameToken(req *soap.Request) error {
-	if !s.opts.RequireUsernameToken {
-		return nil
-	}
-	t := req.Security
-	if t == nil || t.Username == "" {
-		return newError(CodeSecurityError, "")
-	}
-	if err := s.Service().CheckPassword(t.Username, t.Password); err != nil {
-		return newError(CodeSecurityError, "")
-	}
-	return nil
 }
 
 func field(req *soap.Request, name string) string {
@@ -183,12 +158,14 @@ func (s *Server) login(req *soap.Request, cert *certs.Certificate) (*esfreg.Logi
 	if creds.TIN == "" {
 		return nil, newError(esfreg.CodeFieldRequired, "tin")
 	}
-	if t := req.Security; t != nil {
+	if t := req.Security; t != nil && t.Username != "" {
+		// checkUsernameToken has checked the password, throttled.
 		creds.Login, creds.Password = t.Username, t.Password
 		return s.Service().Login(creds)
 	}
-	// No UsernameToken (allowed unless Options.RequireUsernameToken): the
-	// signed ticket alone proves the key; the profile must still exist.
+	// No UsernameToken (Options.AllowMissingUsernameToken, and only for
+	// the operations with a signed ticket): the ticket alone proves the
+	// key; the profile must still exist.
 	return s.Service().LoginWithKey(creds)
 }
 
@@ -264,12 +241,17 @@ func (s *Server) session(req *soap.Request) (*Session, error) {
 	return &cp, nil
 }
 
-// opCloseSession answers SessionService.closeSession.
+// opCloseSession answers SessionService.closeSession. With a
+// UsernameToken, only the token's user's own session is closed: another
+// user's is NOT_FOUND to him.
 func (s *Server) opCloseSession(req *soap.Request) (soap.Field, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := field(req, "sessionId")
-	_, status := s.sessionStatusLocked(id)
+	sess, status := s.sessionStatusLocked(id)
+	if t := req.Security; t != nil && t.Username != "" && sess != nil && sess.IIN != t.Username {
+		status = SessionNotFound
+	}
 	if status == SessionOK {
 		s.closeSessionLocked(id)
 		status = SessionClosed

@@ -49,6 +49,9 @@ func (s *Server) snapshotLocked() State {
 
 // Load replaces the server's state with a Dump.
 func (s *Server) Load(data []byte) error {
+	if err := checkJSONKeys(data); err != nil {
+		return fmt.Errorf("mockserver: state: %w", err)
+	}
 	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
 		return fmt.Errorf("mockserver: state: %w", err)
@@ -103,6 +106,7 @@ func (s *Server) Reset() error {
 	s.apps = map[string]*application{}
 	s.outbox = nil
 	s.faults = nil
+	s.failures = map[string][]time.Time{}
 	s.clock.mu.Lock()
 	s.clock.offset = 0
 	s.clock.mu.Unlock()

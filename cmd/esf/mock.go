@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -52,6 +54,19 @@ loaded from FILE at start and rewritten after every change — to a temporary
 file, fsynced, renamed over FILE — before the change is acknowledged, so
 nothing acknowledged is lost across a restart or a kill.
 
+Safe by default, as the real ESF:
+  - the SOAP operations the real ESF protects with a WS-Security
+    UsernameToken (IIN + account password) demand it; after 5 wrong
+    passwords of one IIN in 15 minutes (token or portal alike) that IIN is
+    refused for the rest of the window, and an IIN without an account is
+    answered exactly as a wrong password;
+  - the control API answers loopback clients only; with --addr on any
+    other address it demands a bearer token (--control-token, or one
+    generated at start and printed once) and the banner warns;
+    --control=false turns it off;
+  - slow clients are cut off (--read-header-timeout, --read-timeout,
+    --idle-timeout) and bodies are bounded (--max-body).
+
 --seed FILE publishes taxpayers into the register at start (visible at
 once, after the state file is loaded). FILE is a JSON array of esfreg
 taxpayers:
@@ -91,9 +106,35 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type mockConfig struct {
 	addr     string
 	opts     mockserver.Options
+	limits   serverLimits
 	seed     []esfreg.Taxpayer
 	seedFile string
 	level    slog.Level
+	// loopback: --addr is a loopback address, reachable from this machine only.
+	loopback bool
+	// generatedToken: the control token was generated at start (printed once).
+	generatedToken bool
+}
+
+// serverLimits are the http.Server's timeouts and header limit.
+type serverLimits struct {
+	readHeader, read, write, idle time.Duration
+	maxHeaderBytes                int
+}
+
+// loopbackAddr reports whether a listen address is on loopback only:
+// 127.0.0.0/8, ::1 or "localhost". An empty host (":8080"), 0.0.0.0 and
+// any other address are reachable from the network.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // parseMockServe reads the flags of "esf mock serve" and the files they name.
@@ -111,7 +152,17 @@ func parseMockServe(args []string, stderr io.Writer) (*mockConfig, error) {
 	fs.Var(&crls, "crl", "check revocation against this CRL `FILE` (DER or PEM); repeat for more")
 	seed := fs.String("seed", "", "publish the taxpayers of this JSON `FILE` at start (format above)")
 	allowTest := fs.Bool("allow-test-identities", false, "accept the published test IIN/BIN (123456789011, 123456789012, 123456789021) that fail the checksum")
-	requireToken := fs.Bool("require-username-token", false, "demand a WS-Security UsernameToken on the SOAP operations the real ESF protects")
+	_ = fs.Bool("require-username-token", true, "deprecated, and the default: the UsernameToken is demanded wherever the real ESF demands it")
+	allowNoToken := fs.Bool("allow-missing-username-token", false, "INSECURE: let createSessionSigned, closeSessionBySignedCredentials and closeSession go without the WS-Security UsernameToken (IIN + account password), for a client that cannot send one; a signed ticket alone then opens a session")
+	control := fs.Bool("control", true, "serve the control API (/_mock/); --control=false turns it off, for a sandbox a whole team shares")
+	controlToken := fs.String("control-token", "", "the bearer `TOKEN` the control API demands (Authorization: Bearer TOKEN); default: none on a loopback --addr, else one generated at start and printed once")
+	readHeaderTimeout := fs.Duration("read-header-timeout", 10*time.Second, "cut off a client that has not sent its request headers within this `duration`")
+	readTimeout := fs.Duration("read-timeout", 60*time.Second, "cut off a client that has not sent its whole request (headers and body) within this `duration`")
+	writeTimeout := fs.Duration("write-timeout", 60*time.Second, "the longest a response may take, from the end of the request headers, in `duration`")
+	idleTimeout := fs.Duration("idle-timeout", 120*time.Second, "close a kept-alive connection idle for this `duration`")
+	maxHeaderBytes := fs.Int("max-header-bytes", 64<<10, "the largest request header block in `bytes`")
+	maxBody := fs.Int64("max-body", mockserver.DefaultMaxBody, "the largest request body in `bytes` (the portal's log-in takes at most 64 KiB whatever this says)")
+	maxStateBody := fs.Int64("max-state-body", mockserver.DefaultMaxStateBody, "the largest state import (PUT /_mock/state) in `bytes`")
 	smtpAddr := fs.String("smtp", "", "relay every e-mail to the SMTP server at `host:port` as well (e.g. MailHog's 127.0.0.1:1025)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 
@@ -168,7 +219,31 @@ func parseMockServe(args []string, stderr io.Writer) (*mockConfig, error) {
 	}
 	cfg.opts.StateFile = *state
 	cfg.opts.AllowTestIdentities = *allowTest
-	cfg.opts.RequireUsernameToken = *requireToken
+	cfg.opts.AllowMissingUsernameToken = *allowNoToken
+	for name, d := range map[string]time.Duration{"read-header-timeout": *readHeaderTimeout, "read-timeout": *readTimeout, "write-timeout": *writeTimeout, "idle-timeout": *idleTimeout} {
+		if d <= 0 {
+			return nil, fmt.Errorf("%w: --%s %s: want a positive duration such as 10s", errUsage, name, d)
+		}
+	}
+	cfg.limits = serverLimits{readHeader: *readHeaderTimeout, read: *readTimeout, write: *writeTimeout, idle: *idleTimeout, maxHeaderBytes: *maxHeaderBytes}
+	if *maxHeaderBytes < 4096 {
+		return nil, fmt.Errorf("%w: --max-header-bytes %d: want at least 4096", errUsage, *maxHeaderBytes)
+	}
+	if *maxBody < 4096 || *maxStateBody < 4096 {
+		return nil, fmt.Errorf("%w: --max-body and --max-state-body: want at least 4096 bytes", errUsage)
+	}
+	cfg.opts.MaxBody, cfg.opts.MaxStateBody = *maxBody, *maxStateBody
+	cfg.opts.DisableControl = !*control
+	cfg.opts.ControlToken = *controlToken
+	cfg.loopback = loopbackAddr(*addr)
+	if *control && cfg.opts.ControlToken == "" && !cfg.loopback {
+		tok := make([]byte, 24)
+		if _, err := rand.Read(tok); err != nil {
+			return nil, fmt.Errorf("control token: %w", err)
+		}
+		cfg.opts.ControlToken = hex.EncodeToString(tok)
+		cfg.generatedToken = true
+	}
 	cfg.opts.Mail.SMTPAddr = *smtpAddr
 	return cfg, nil
 }
@@ -228,7 +303,11 @@ func mockServe(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.limits.readHeader,
+		ReadTimeout:       cfg.limits.read,
+		WriteTimeout:      cfg.limits.write,
+		IdleTimeout:       cfg.limits.idle,
+		MaxHeaderBytes:    cfg.limits.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
@@ -269,7 +348,27 @@ func printMockBanner(out io.Writer, base string, cfg *mockConfig) {
 		fmt.Fprintf(w, "  %s%s%s?wsdl\n", base, mockserver.APIPath, svc)
 	}
 	fmt.Fprintf(w, "portal:      %s/esf-web/\n", base)
-	fmt.Fprintf(w, "control API: %s/_mock/  (health: %s/healthz)\n", base, base)
+	switch {
+	case cfg.opts.DisableControl:
+		fmt.Fprintf(w, "control API: off (--control=false)  (health: %s/healthz)\n", base)
+	case cfg.opts.ControlToken != "":
+		fmt.Fprintf(w, "control API: %s/_mock/  (health: %s/healthz), with the header Authorization: Bearer TOKEN\n", base, base)
+		if cfg.generatedToken {
+			fmt.Fprintf(w, "control token (generated, shown this once): %s\n", cfg.opts.ControlToken)
+		}
+	default:
+		fmt.Fprintf(w, "control API: %s/_mock/  (health: %s/healthz), loopback clients only\n", base, base)
+	}
+	if !cfg.loopback {
+		fmt.Fprintf(w, "WARNING: %s is reachable from the network, not only from this machine: anyone who can reach it can register, log in and open API sessions with test keys", cfg.addr)
+		if !cfg.opts.DisableControl {
+			fmt.Fprint(w, "; the control API (reset everything, trust any CA and so forge anyone, read and replace the state with every password hash) needs the control token")
+		}
+		fmt.Fprintln(w, ".")
+	}
+	if cfg.opts.AllowMissingUsernameToken {
+		fmt.Fprintln(w, "WARNING: --allow-missing-username-token: createSessionSigned, closeSessionBySignedCredentials and closeSession are served without the account password; a signed ticket alone opens a session. The real ESF demands the UsernameToken.")
+	}
 	if len(cfg.opts.Roots) == 0 {
 		fmt.Fprintf(w, "test key store (PIN in the X-PIN header: %s; kind individual|entrepreneur|ceo|can-sign|employee, usage auth|sign, alg rsa|gost):\n", certstest.DefaultPIN)
 		fmt.Fprintf(w, "  curl -o AUTH.p12 -D - '%s/_mock/keystore?kind=individual&usage=auth'\n", base)

@@ -1,0 +1,218 @@
+package mockserver
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/internal/soap"
+)
+
+// What the mock protects, and how (the README's security section lists it
+// for users):
+//
+//   - The SOAP operations the real ESF guards with a WS-Security
+//     UsernameToken demand it (needsToken); Options.AllowMissingUsernameToken
+//     relaxes that only where the request carries its own proof of the key
+//     (a signed ticket) or of the session (its ID).
+//   - Every password check — the UsernameToken, the portal's log-in, the
+//     link's first log-in, a registration's current password — goes
+//     through one throttle per IIN, and an IIN without an account costs one
+//     hash comparison too (esfreg), so neither time nor answer tells
+//     whether an account exists.
+//   - The control API answers loopback clients only, unless it has a
+//     bearer token (Options.ControlToken); it can be turned off.
+//   - Request bodies are bounded per route (maxBody).
+
+// Control API access codes.
+const (
+	CodeControlTokenRequired esfreg.Code = "CONTROL_TOKEN_REQUIRED" // no or wrong bearer token
+	CodeControlLoopbackOnly  esfreg.Code = "CONTROL_LOOPBACK_ONLY"  // no token configured, client not on loopback
+)
+
+var (
+	errControlUnauthorized = &apiError{Code: CodeControlTokenRequired,
+		Message: "The control API needs the bearer token the mock printed at start: Authorization: Bearer <token>"}
+	errControlLoopbackOnly = &apiError{Code: CodeControlLoopbackOnly,
+		Message: "The control API answers loopback clients only; start the mock with a control token to reach it from elsewhere"}
+)
+
+// ControlPrefix is where the control API is served.
+const ControlPrefix = "/_mock/"
+
+func isControlPath(path string) bool {
+	return strings.HasPrefix(path, ControlPrefix) || path == strings.TrimSuffix(ControlPrefix, "/")
+}
+
+// authorizeControl lets a control API call through, or says why not:
+// off (404), a token configured and not presented (401), or no token
+// configured and the client not on a loopback address (403).
+func (s *Server) authorizeControl(r *http.Request) error {
+	if s.opts.DisableControl {
+		return newError(CodeNotFound, "")
+	}
+	if s.opts.ControlToken != "" {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.ControlToken)) != 1 {
+			return errControlUnauthorized
+		}
+		return nil
+	}
+	if !loopbackClient(r.RemoteAddr) {
+		return errControlLoopbackOnly
+	}
+	return nil
+}
+
+// loopbackClient reports whether a request's RemoteAddr is a loopback
+// address.
+func loopbackClient(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// maxBody is the body limit of a request's route.
+func (s *Server) maxBody(r *http.Request) int64 {
+	switch {
+	case r.URL.Path == ControlPrefix+"state" && r.Method == http.MethodPut:
+		return s.opts.MaxStateBody
+	case r.URL.Path == "/esf-web/ajax/login" || r.URL.Path == "/esf-web/ajax/login/xmlDsigCertInfo":
+		return min(s.opts.MaxBody, MaxLoginBody)
+	}
+	return s.opts.MaxBody
+}
+
+// needsToken lists the operations the real server protects with a
+// WS-Security UsernameToken (esf-api.md §1.2). Those marked true carry
+// nothing but a public certificate besides it: they need the token even
+// with Options.AllowMissingUsernameToken.
+var needsToken = map[string]bool{
+	"createSessionRequest":                   true,
+	"closeSessionByCredentialsRequest":       true,
+	"createSessionSignedRequest":             false,
+	"closeSessionRequest":                    false,
+	"closeSessionBySignedCredentialsRequest": false,
+}
+
+// checkUsernameToken checks the WS-Security UsernameToken of a protected
+// operation: present (unless allowed missing), not throttled, the IIN's
+// account password. Every failure is the same security fault, whether the
+// IIN has an account or not.
+func (s *Server) checkUsernameToken(req *soap.Request) error {
+	certOnly, protected := needsToken[req.Operation.Local]
+	if !protected {
+		return nil
+	}
+	t := req.Security
+	if t == nil || t.Username == "" {
+		if s.opts.AllowMissingUsernameToken && !certOnly {
+			return nil
+		}
+		return newError(CodeSecurityError, "")
+	}
+	return s.checkPassword(t.Username, "", func() error {
+		err := s.Service().CheckPassword(t.Username, t.Password)
+		if err != nil && !errors.Is(err, esfreg.ErrPasswordInvalid) && !errors.Is(err, esfreg.ErrUserNotRegistered) {
+			return err
+		}
+		if err != nil {
+			return errWrongPassword{newError(CodeSecurityError, "")}
+		}
+		return nil
+	})
+}
+
+// errWrongPassword marks a refusal that counts against the throttle.
+type errWrongPassword struct{ error }
+
+func (e errWrongPassword) Unwrap() error { return e.error }
+
+// checkPassword runs one password check of iin through the throttle:
+// refused at once while iin is locked out; check's failure counts against
+// iin when it is (or wraps) errWrongPassword or esfreg.ErrPasswordInvalid;
+// a success clears the count. field names the refused field.
+func (s *Server) checkPassword(iin, field string, check func() error) error {
+	if s.throttled(iin) {
+		return newError(CodeTooManyAttempts, field)
+	}
+	err := check()
+	var wrong errWrongPassword
+	switch {
+	case errors.As(err, &wrong):
+		s.failedLogin(iin)
+		return wrong.error
+	case errors.Is(err, esfreg.ErrPasswordInvalid):
+		s.failedLogin(iin)
+	case err == nil:
+		s.clearFailures(iin)
+	}
+	return err
+}
+
+// Password-check throttling: after MaxFailedLogins failed password checks
+// of one IIN within LoginWindow — the UsernameToken, the portal's log-in,
+// a registration's current password alike — every further check of that
+// IIN is refused (TOO_MANY_ATTEMPTS) until the window has passed, even
+// with the right password. IINs without an account are counted alike.
+const (
+	MaxFailedLogins = 5
+	LoginWindow     = 15 * time.Minute
+)
+
+// maxThrottled bounds the failure table: past it, IINs whose failures are
+// all older than the window are swept out.
+const maxThrottled = 10000
+
+// throttled reports whether iin has too many recent failed password checks.
+func (s *Server) throttled(iin string) bool {
+	if iin == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	recent := s.failures[iin][:0]
+	for _, t := range s.failures[iin] {
+		if now.Sub(t) < LoginWindow {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) == 0 {
+		delete(s.failures, iin)
+		return false
+	}
+	s.failures[iin] = recent
+	return len(recent) >= MaxFailedLogins
+}
+
+func (s *Server) failedLogin(iin string) {
+	if iin == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	if len(s.failures) >= maxThrottled {
+		for k, list := range s.failures {
+			if len(list) == 0 || now.Sub(list[len(list)-1]) >= LoginWindow {
+				delete(s.failures, k)
+			}
+		}
+	}
+	s.failures[iin] = append(s.failures[iin], now)
+}
+
+func (s *Server) clearFailures(iin string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.failures, iin)
+}
