@@ -90,6 +90,8 @@ var wire = map[esfreg.Code]wireInfo{
 	CodeApplicationNotFound:    {http.StatusNotFound, faultBusiness},
 	CodeTooManyAttempts:        {http.StatusTooManyRequests, faultAccessDenied},
 	CodeCertificateInvalidForm: {http.StatusBadRequest, faultAccessDenied},
+	CodeControlTokenRequired:   {http.StatusUnauthorized, faultAccessDenied},
+	CodeControlLoopbackOnly:    {http.StatusForbidden, faultAccessDenied},
 }
 
 // Codes returns the mock's own codes (besides esfreg.Codes), sorted.
@@ -119,6 +121,8 @@ var mockMessages = map[esfreg.Code]string{
 	CodeApplicationNotFound:    "Заявка на регистрацию не найдена или устарела",
 	CodeTooManyAttempts:        "Слишком много неудачных попыток входа, попробуйте позже",
 	CodeCertificateInvalidForm: "Некорректный формат сертификата",
+	CodeControlTokenRequired:   errControlUnauthorized.Message,
+	CodeControlLoopbackOnly:    errControlLoopbackOnly.Message,
 }
 
 // apiError is an error with a code, as the mock answers it.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -116,13 +115,17 @@ func readLoginForm(r *http.Request) (loginForm, error) {
 			return f, err
 		}
 	case "multipart/form-data", "application/x-www-form-urlencoded":
-		if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			return f, badRequest("Некорректная форма: " + err.Error())
+		// ParseMultipartForm would hide a URL-encoded body's read error
+		// (too large, cut off) behind ErrNotMultipart: parse each kind
+		// with its own call.
+		var err error
+		if ct == "multipart/form-data" {
+			err = r.ParseMultipartForm(MaxLoginBody)
+		} else {
+			err = r.ParseForm()
 		}
-		if ct == "application/x-www-form-urlencoded" {
-			if err := r.ParseForm(); err != nil {
-				return f, badRequest("Некорректная форма: " + err.Error())
-			}
+		if err != nil {
+			return f, badRequest("Некорректная форма: " + err.Error())
 		}
 		f = loginForm{Login: r.FormValue("login"), Password: r.FormValue("password"), Certificate: r.FormValue("certificate"),
 			XMLDsig: r.FormValue("xmlDsig"), TIN: r.FormValue("tin"), ProfileType: r.FormValue("businessProfileType")}
