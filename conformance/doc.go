@@ -65,11 +65,23 @@
 //	auth-key-signs-agreement         refused by the client, and by the server when sent anyway
 //	revoked-key                      refused once the target trusts the CA's CRL
 //	expired-key                      refused by the server, not only by the client
+//	session-needs-account-password   createSession, createSessionSigned, closeSessionByCredentials demand
+//	                                 the UsernameToken; an IIN without an account answered as a wrong password
+//	password-throttle                five failed password checks (UsernameToken and portal alike) lock the IIN
+//	                                 out for fifteen minutes, right password included
+//	cert-info-refuses-untrusted-key  xmlDsigCertInfo refuses a key of an untrusted CA, and a signing-only key
+//	control-api-validates-input      out-of-range times, bad faults, unknown fields, keys given twice: 400, field named
+//
+// The security scenarios check the mock's defaults: a mock started with
+// --allow-missing-username-token fails session-needs-account-password, by
+// design (skip it with Options.Skip if that is what you run). A mock whose
+// control API needs a token (one listening beyond loopback) is reached with
+// NewHTTPTarget(url, WithControlToken(token)).
 //
 // Against a real ESF test stand (no Control) only version,
 // login-and-api-session (with Options.Stand.Auth and Password: an account
-// registered there beforehand) and revoked-key (with Options.Stand.Revoked)
-// run; the rest skip. The suite never registers anyone on a stand, never
+// registered there beforehand), revoked-key (with Options.Stand.Revoked) and
+// cert-info-refuses-untrusted-key run; the rest skip. The suite never registers anyone on a stand, never
 // types a wrong password there and never changes its e-mail or password.
 // Real-stand mode is opt-in: StandFromEnv reads ESF_TEST_STAND_URL,
 // ESF_TEST_STAND_AUTH, ESF_TEST_STAND_PIN, ESF_TEST_STAND_PASSWORD,

@@ -7,6 +7,15 @@
 // under /esf-web/ and a control API under /_mock/. NewTestServer starts one
 // on an httptest.Server for a test and closes it at the test's end.
 //
+// The zero Options are safe, as the real ESF is: the SOAP operations it
+// guards with a WS-Security UsernameToken demand one (a public certificate
+// alone opens or closes nothing); every password check, SOAP or portal,
+// goes through one throttle per IIN, and an IIN without an account costs
+// the same hash comparison and gets the same answer as a wrong password;
+// the control API answers loopback clients only unless it has a bearer
+// token (Options.ControlToken), and can be turned off; request bodies are
+// bounded per route; every control input is validated, the field named.
+//
 // Every registration rule is esfreg's, enforced server-side; every refusal
 // carries the real ESF code (or esfreg's own in the same style) and its
 // Russian message, mapped to HTTP, JSON and SOAP faults in one table
