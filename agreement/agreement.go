@@ -8,8 +8,9 @@
 // renders it as a deterministic document (structure below); Sign signs it
 // through xmlsig; Verify checks a signed agreement against a Policy: the
 // signature, a signing (not AUTH-only) key, the signer's IIN and BIN equal
-// to the requisites, a holder that fits the kind, and the chain, time and
-// revocation through certs.Verify.
+// to the requisites, a key whose kind fits the agreement's (CheckSignerKind:
+// a personal key for an individual or an entrepreneur, the head's key for a
+// legal entity), and the chain, time and revocation through certs.Verify.
 //
 // The document (namespace Namespace):
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/esfkit/esf/agreement"
 	"github.com/esfkit/esf/certs"
 )
 
@@ -189,33 +190,73 @@ func (s *SignedAgreement) UnmarshalJSON(b []byte) error {
 
 // CheckAgreementSigner checks who signed agreement a (domain.md, step 3:
 // "The user signs it with the signing key"): a signing key of the
-// requisites' IIN (CheckSigningCertificate); for the legal entity's
-// agreement the head's key — a legal entity's certificate naming the
-// requisites' BIN, with the CEO role; for the entrepreneur's an
-// individual's key. The individual's agreement may be signed with either
-// of the person's keys: a head who registers a legal entity signs it with
-// the key he registers with.
+// requisites' IIN (CheckSigningCertificate), of a kind that fits the
+// agreement — agreement.CheckSignerKind, the rule the client applies
+// before signing (agreement.CheckSigner):
+//
+//   - the legal entity's agreement: the head's key — a legal entity's
+//     certificate (else CERTIFICATE_IS_NOT_FOR_ENTERPRISE) naming the
+//     requisites' BIN (else CERTIFICATE_IS_NOT_FOR_ENTERPRISE) with the
+//     CEO role (else NOT_ENTERPRISE_HEAD);
+//   - the entrepreneur's: a personal key, an individual's certificate
+//     (else CERTIFICATE_IS_NOT_FOR_PRIVATE);
+//   - the individual's: a personal key, or the head's (CEO) key, with
+//     which a head not yet registered as an individual signs his own
+//     agreement beside the legal entity's; a legal entity's other keys
+//     (CAN_SIGN, EMPLOYEE …) are CERTIFICATE_IS_NOT_FOR_PRIVATE.
+//     CheckSignedAgreements accepts the head's key there only in that
+//     head's own legal-entity registration.
 func CheckAgreementSigner(a Agreement, signer *certs.Certificate, o CertOptions) error {
 	if err := CheckSigningCertificate(signer, a.Requisites.IIN, o); err != nil {
 		return err
 	}
+	kind, ok := agreementKinds[a.Kind]
+	if !ok {
+		return wrapError(CodeAgreementMismatch, FieldAgreements, fmt.Errorf("agreement kind %d", int(a.Kind)))
+	}
 	switch a.Kind {
 	case AgreementLegalEntity:
 		if signer.Holder != certs.HolderLegalEntity {
-			return wrapError(CodeCertificateIsNotForEnterprise, "", fmt.Errorf("signed with a key issued to %s", signer.Holder))
+			return wrapError(CodeCertificateIsNotForEnterprise, "", agreement.CheckSignerKind(kind, signer))
 		}
 		if signer.BIN != a.Requisites.BIN {
 			return wrapError(CodeCertificateIsNotForEnterprise, "", fmt.Errorf("signed with a key of BIN %q, not %s", clip(signer.BIN), a.Requisites.BIN))
 		}
-		if !signer.HasRole(certs.RoleCEO) {
-			return wrapError(CodeNotEnterpriseHead, "", fmt.Errorf("roles %v", signer.Roles))
+		if err := agreement.CheckSignerKind(kind, signer); err != nil {
+			return wrapError(CodeNotEnterpriseHead, "", err)
 		}
-	case AgreementEntrepreneur:
-		if signer.Holder != certs.HolderIndividual {
-			return wrapError(CodeCertificateIsNotForPrivate, "", fmt.Errorf("signed with a key issued to %s", signer.Holder))
+	default:
+		if err := agreement.CheckSignerKind(kind, signer); err != nil {
+			return wrapError(CodeCertificateIsNotForPrivate, "", err)
 		}
 	}
 	return nil
+}
+
+// agreementKinds maps each AgreementKind to the agreement package's Kind.
+var agreementKinds = map[AgreementKind]agreement.Kind{
+	AgreementIndividual:   agreement.Individual,
+	AgreementEntrepreneur: agreement.Entrepreneur,
+	AgreementLegalEntity:  agreement.LegalEntity,
+}
+
+// headSignsOwn checks the individual's agreement signed with a legal
+// entity's key (which CheckAgreementSigner lets only a head's key do): it
+// is the head's own agreement in his legal-entity registration only if
+// that registration asks for the legal entity's agreement too, and the
+// key is a head's key of that legal entity (its BIN).
+func headSignsOwn(expected []Agreement, ind SignedAgreement) error {
+	if ind.Agreement.Kind != AgreementIndividual || ind.Signer == nil || ind.Signer.Holder != certs.HolderLegalEntity {
+		return nil
+	}
+	for _, e := range expected {
+		if e.Kind == AgreementLegalEntity && ind.Signer.BIN == e.Requisites.BIN {
+			return nil
+		}
+	}
+	return wrapError(CodeCertificateIsNotForPrivate, "", fmt.Errorf(
+		"the individual agreement is signed with a legal entity's head key (BIN %q); it needs a personal key (an individual's certificate), "+
+			"or the head's key of the legal entity he registers beside it", clip(ind.Signer.BIN)))
 }
 
 // CheckSignedAgreements checks that signed holds exactly the agreements
@@ -223,7 +264,9 @@ func CheckAgreementSigner(a Agreement, signer *certs.Certificate, o CertOptions)
 // day or the day before (a signature made just before midnight), and each
 // signed by the right key (CheckAgreementSigner). A missing agreement is
 // ErrAgreementNotSigned; an extra, repeated or different one
-// ErrAgreementMismatch; both name the field "agreements".
+// ErrAgreementMismatch; both name the field "agreements". The individual's
+// agreement takes the head's (CEO) key only beside the legal entity's
+// agreement of that key's BIN: in the head's own registration.
 func CheckSignedAgreements(expected []Agreement, signed []SignedAgreement, o CertOptions) error {
 	byKind := map[AgreementKind]SignedAgreement{}
 	for _, s := range signed {
@@ -246,6 +289,9 @@ func CheckSignedAgreements(expected []Agreement, signed []SignedAgreement, o Cer
 			return wrapError(CodeAgreementMismatch, FieldAgreements, fmt.Errorf("%s agreement dated %s", want.Kind, day.Format(DateLayout)))
 		}
 		if err := CheckAgreementSigner(got.Agreement, got.Signer, o); err != nil {
+			return err
+		}
+		if err := headSignsOwn(expected, got); err != nil {
 			return err
 		}
 	}

@@ -296,15 +296,21 @@ func (v verifyFailed) Unwrap() error { return v.err }
 func certVerify(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("esf cert verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var cas, crls multiFlag
-	fs.Var(&cas, "ca", "a trusted CA certificate (DER or PEM); repeat for more; each is a trust anchor")
-	fs.Var(&crls, "crl", "a CRL (DER or PEM) to check revocation against; repeat for more")
-	at := fs.String("at", "", "check at this time (RFC 3339), not now")
+	tf := addTrustFlags(fs, false)
 	pin := fs.String("pin", "", "PIN when FILE is a key store (default: $"+envPIN+")")
 	usage := fs.String("usage", "", "require the key to be issued for AUTH or SIGN")
 	holder := fs.String("holder", "", "require the holder to be INDIVIDUAL or LEGAL_ENTITY")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: esf cert verify --ca FILE [--ca FILE] [--crl FILE] [--at RFC3339] [--pin PIN] FILE")
+		fmt.Fprint(stderr, `Usage: esf cert verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--pin PIN] [--usage AUTH|SIGN] [--holder INDIVIDUAL|LEGAL_ENTITY] FILE
+
+Checks the certificate's chain (to a --ca), time, usage and holder, and with
+--crl its revocation. It prints "OK: NAME; chain and revocation checked"
+(without --crl: "OK: NAME; chain checked; revocation not checked (no --crl)")
+and the chain, or "INVALID: reason" and the error.
+Exit status: 0 valid, 1 not valid, 2 a usage error (among them: no --ca).
+
+Flags:
+`)
 		fs.PrintDefaults()
 	}
 	files, err := parseInterleaved(fs, args)
@@ -315,56 +321,34 @@ func certVerify(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return fmt.Errorf("%w: want exactly one FILE, got %d", errUsage, len(files))
 	}
-	if len(cas) == 0 {
+	if len(tf.cas) == 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: give at least one trusted CA with --ca", errUsage)
+		return tf.noCA()
 	}
-	opts := certs.VerifyOptions{}
-	if *at != "" {
-		if opts.CurrentTime, err = time.Parse(time.RFC3339, *at); err != nil {
-			return fmt.Errorf("%w: --at %q is not RFC 3339 (e.g. 2026-11-23T10:00:00+05:00)", errUsage, *at)
-		}
-	}
+	var kind certs.VerifyOptions // the --usage and --holder asked for
 	switch strings.ToUpper(*usage) {
 	case "":
 	case "AUTH":
-		opts.Usage = certs.UsageAuth
+		kind.Usage = certs.UsageAuth
 	case "SIGN":
-		opts.Usage = certs.UsageSign
+		kind.Usage = certs.UsageSign
 	default:
 		return fmt.Errorf("%w: --usage %q: want AUTH or SIGN", errUsage, *usage)
 	}
 	switch strings.ToUpper(*holder) {
 	case "":
 	case "INDIVIDUAL":
-		opts.Holder = certs.HolderIndividual
+		kind.Holder = certs.HolderIndividual
 	case "LEGAL_ENTITY", "LEGAL":
-		opts.Holder = certs.HolderLegalEntity
+		kind.Holder = certs.HolderLegalEntity
 	default:
 		return fmt.Errorf("%w: --holder %q: want INDIVIDUAL or LEGAL_ENTITY", errUsage, *holder)
 	}
-	for _, path := range cas {
-		data, err := readLimited(path, certs.MaxKeyStoreSize)
-		if err != nil {
-			return fmt.Errorf("%w: --ca: %w", errUsage, err)
-		}
-		c, err := certs.ParseCertificate(data)
-		if err != nil {
-			return fmt.Errorf("%w: --ca %s: %w", errUsage, path, err)
-		}
-		opts.Roots = append(opts.Roots, c)
+	opts, at, err := tf.options()
+	if err != nil {
+		return err
 	}
-	for _, path := range crls {
-		data, err := readLimited(path, 256<<20)
-		if err != nil {
-			return fmt.Errorf("%w: --crl: %w", errUsage, err)
-		}
-		crl, err := certs.ParseCRL(data)
-		if err != nil {
-			return fmt.Errorf("%w: --crl %s: %w", errUsage, path, err)
-		}
-		opts.CRLs = append(opts.CRLs, crl)
-	}
+	opts.CurrentTime, opts.Usage, opts.Holder = at, kind.Usage, kind.Holder
 	in, err := readInput(files[0], pinFrom(*pin))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
@@ -376,7 +360,7 @@ func certVerify(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		var ve *certs.VerifyError
 		if errors.As(err, &ve) {
-			fmt.Fprintf(stdout, "INVALID: %s\n", ve.Reason)
+			fmt.Fprintf(stdout, "%s: %s\n", verdictInvalid, ve.Reason)
 		}
 		fmt.Fprintf(stdout, "%v\n", err)
 		return verifyFailed{err}
@@ -385,6 +369,6 @@ func certVerify(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	for i, c := range chain {
 		names[i] = fmt.Sprintf("%q", c.CommonName)
 	}
-	fmt.Fprintf(stdout, "OK: %s\nchain: %s\n", in.cert.FullName(), strings.Join(names, " → "))
+	fmt.Fprintf(stdout, "%s: %s; %s\nchain: %s\n", verdictOK, in.cert.FullName(), tf.checked(), strings.Join(names, " → "))
 	return nil
 }

@@ -15,24 +15,56 @@ import (
 	"github.com/esfkit/esf/xmlsig"
 )
 
-// trustFlags are the --ca, --crl and --at flags shared by the verify commands.
+// trustFlags are the --ca, --crl and --at flags shared by the verify
+// commands, and --no-chain where a command may check a signature alone.
 type trustFlags struct {
 	cas, crls multiFlag
 	at        *string
+	// noChain is --no-chain; nil for a command without it (esf cert
+	// verify, whose job is the chain).
+	noChain *bool
+	// subject names what the chain is of, in the missing --ca message.
+	subject string
 }
 
-func addTrustFlags(fs *flag.FlagSet) *trustFlags {
-	tf := &trustFlags{}
+// The first word of each line the verify commands print for a file.
+const (
+	verdictOK        = "OK"              // valid, and the signer's chain checked against --ca
+	verdictUnchecked = "UNCHECKED-CHAIN" // the signature valid; the chain not checked (--no-chain)
+	verdictInvalid   = "INVALID"         // not valid; the reason follows
+)
+
+// addTrustFlags adds --ca, --crl and --at, and --no-chain if noChain.
+func addTrustFlags(fs *flag.FlagSet, noChain bool) *trustFlags {
+	tf := &trustFlags{subject: "the certificate's"}
 	fs.Var(&tf.cas, "ca", "a trusted CA certificate (DER or PEM); repeat for more; each is a trust anchor")
 	fs.Var(&tf.crls, "crl", "a CRL (DER or PEM) to check revocation against; repeat for more")
 	tf.at = fs.String("at", "", "check at this time (RFC 3339), not now")
+	if noChain {
+		tf.subject = "the signer's"
+		tf.noChain = fs.Bool("no-chain", false, "check the signature alone, without --ca: the signer's certificate is not checked\n"+
+			"against any CA, nor its validity period or revocation; each line then starts "+verdictUnchecked)
+	}
 	return tf
 }
 
-// options reads the CA certificates and CRLs the flags name.
+// skipChain reports whether --no-chain was given.
+func (tf *trustFlags) skipChain() bool { return tf.noChain != nil && *tf.noChain }
+
+// options reads the CA certificates and CRLs the flags name. Without --ca
+// it is a usage error (nothing could be said valid), unless --no-chain,
+// which excludes --ca and --crl.
 func (tf *trustFlags) options() (certs.VerifyOptions, time.Time, error) {
 	var opts certs.VerifyOptions
 	at := time.Now()
+	switch {
+	case tf.skipChain() && len(tf.cas) > 0:
+		return opts, at, fmt.Errorf("%w: --no-chain and --ca contradict each other: give --ca FILE to check the chain, or --no-chain alone", errUsage)
+	case tf.skipChain() && len(tf.crls) > 0:
+		return opts, at, fmt.Errorf("%w: --no-chain and --crl contradict each other: revocation is checked along the chain (give --ca FILE)", errUsage)
+	case !tf.skipChain() && len(tf.cas) == 0:
+		return opts, at, tf.noCA()
+	}
 	if *tf.at != "" {
 		t, err := time.Parse(time.RFC3339, *tf.at)
 		if err != nil {
@@ -64,6 +96,47 @@ func (tf *trustFlags) options() (certs.VerifyOptions, time.Time, error) {
 	}
 	return opts, at, nil
 }
+
+// noCA is the usage error of a verify command given no --ca.
+func (tf *trustFlags) noCA() error {
+	if tf.noChain != nil {
+		return fmt.Errorf("%w: no --ca given: %s chain cannot be checked; give --ca FILE, or --no-chain to check the signature alone", errUsage, tf.subject)
+	}
+	return fmt.Errorf("%w: no --ca given: %s chain cannot be checked; give --ca FILE", errUsage, tf.subject)
+}
+
+// verdict is the first word of a valid file's lines.
+func (tf *trustFlags) verdict() string {
+	if tf.skipChain() {
+		return verdictUnchecked
+	}
+	return verdictOK
+}
+
+// checked says, at the end of a valid file's line, what was checked
+// besides the signature.
+func (tf *trustFlags) checked() string {
+	switch {
+	case tf.skipChain():
+		return "chain, validity and revocation not checked (--no-chain)"
+	case len(tf.crls) == 0:
+		return "chain checked; revocation not checked (no --crl)"
+	}
+	return "chain and revocation checked"
+}
+
+// verifyVerdicts is the part of each verify command's usage text that says
+// what its output lines and exit status mean.
+const verifyVerdicts = `Each line starts with its verdict:
+  OK FILE: …               valid, and the signer's chain checked against --ca, at --at or
+                           now (and revocation with --crl; without it the line says
+                           "revocation not checked (no --crl)")
+  UNCHECKED-CHAIN FILE: …  the signature is valid; the signer's certificate was not checked
+                           against any CA, nor its validity or revocation (--no-chain)
+  INVALID FILE: …          not valid: the reason (a certificate's first: revoked, expired …)
+Exit status: 0 every file valid (OK, or UNCHECKED-CHAIN with --no-chain), 1 any INVALID,
+2 a usage error (among them: no --ca and no --no-chain).
+`
 
 // keyStoreFlags are --keystore and --pin for the signing commands.
 type keyStoreFlags struct{ path, pin, at *string }
@@ -158,7 +231,19 @@ func xmlSign(args []string, stdout, stderr io.Writer) error {
 func xmlVerify(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("esf xml verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tf := addTrustFlags(fs)
+	tf := addTrustFlags(fs, true)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: esf xml verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] FILE...
+       esf xml verify --no-chain FILE...
+
+Verifies every XML signature of every FILE: one line per signature, or one
+for a FILE that does not verify.
+
+`+verifyVerdicts+`
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -171,25 +256,30 @@ func xmlVerify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := xmlsig.VerifyOptions{Now: func() time.Time { return at }}
-	if len(chain.Roots) > 0 {
+	if !tf.skipChain() {
 		opts.Chain = &chain
 	}
-	return verifyEach(files, stdout, func(doc []byte) ([]string, error) {
+	return verifyEach(files, tf.verdict(), stdout, func(doc []byte) ([]string, error) {
 		all, err := xmlsig.VerifyAll(doc, opts)
 		if err != nil {
 			return nil, err
 		}
 		lines := make([]string, len(all))
 		for i, v := range all {
-			lines[i] = fmt.Sprintf("OK signature %d by %s (%s)%s", i, describeSigner(v.Signer), v.Method, chainNote(opts))
+			if tf.skipChain() {
+				lines[i] = fmt.Sprintf("signature %d valid, by %s (%s); %s", i, describeSigner(v.Signer), v.Method, tf.checked())
+			} else {
+				lines[i] = fmt.Sprintf("signature %d by %s (%s); %s", i, describeSigner(v.Signer), v.Method, tf.checked())
+			}
 		}
 		return lines, nil
 	})
 }
 
-// verifyEach verifies every file with verify, printing its OK lines or
-// the reason it failed; any failure makes the command exit 1.
-func verifyEach(files []string, stdout io.Writer, verify func([]byte) ([]string, error)) error {
+// verifyEach verifies every file with verify and prints, for each, the
+// lines verify returns after verdict and the file's name ("OK FILE: …"),
+// or "INVALID FILE: reason"; any INVALID makes the command exit 1.
+func verifyEach(files []string, verdict string, stdout io.Writer, verify func([]byte) ([]string, error)) error {
 	failed := 0
 	for _, f := range files {
 		doc, err := readLimited(f, xmlsig.DefaultMaxSize)
@@ -199,11 +289,11 @@ func verifyEach(files []string, stdout io.Writer, verify func([]byte) ([]string,
 		}
 		if err != nil {
 			failed++
-			fmt.Fprintf(stdout, "%s: INVALID: %v\n", f, err)
+			fmt.Fprintf(stdout, "%s %s: %s\n", verdictInvalid, f, invalidReason(err))
 			continue
 		}
 		for _, l := range lines {
-			fmt.Fprintf(stdout, "%s: %s\n", f, l)
+			fmt.Fprintf(stdout, "%s %s: %s\n", verdict, f, l)
 		}
 	}
 	if failed > 0 {
@@ -212,11 +302,14 @@ func verifyEach(files []string, stdout io.Writer, verify func([]byte) ([]string,
 	return nil
 }
 
-func chainNote(opts xmlsig.VerifyOptions) string {
-	if opts.Chain == nil {
-		return "; chain not checked: no --ca"
+// invalidReason is err, led by the certificate's reason (revoked, expired,
+// unknown authority …) when a certificate check failed.
+func invalidReason(err error) string {
+	var ve *certs.VerifyError
+	if errors.As(err, &ve) {
+		return fmt.Sprintf("%s: %v", ve.Reason, err)
 	}
-	return ""
+	return err.Error()
 }
 
 func describeSigner(c *certs.Certificate) string {
@@ -353,8 +446,21 @@ func agreementSign(args []string, stdout, stderr io.Writer) error {
 func agreementVerify(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("esf agreement verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tf := addTrustFlags(fs)
+	tf := addTrustFlags(fs, true)
 	kind := fs.String("kind", "", "require this kind: individual, entrepreneur or legal-entity")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: esf agreement verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--kind K] FILE...
+       esf agreement verify --no-chain [--kind K] FILE...
+
+Verifies each signed agreement FILE against the policy: the signature, the
+document, the kind, a signing key of the participant's IIN (and BIN) of a
+kind that fits the agreement, and the signer's chain.
+
+`+verifyVerdicts+`
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -366,21 +472,21 @@ func agreementVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(chain.Roots) == 0 {
-		return fmt.Errorf("%w: give at least one trusted CA with --ca", errUsage)
-	}
-	p := agreement.Policy{Chain: chain, Now: func() time.Time { return at }}
+	p := agreement.Policy{Chain: chain, Now: func() time.Time { return at }, InsecureSkipChain: tf.skipChain()}
 	if *kind != "" {
 		if p.Kind, err = agreement.ParseKind(*kind); err != nil {
 			return fmt.Errorf("%w: --kind: %v", errUsage, err)
 		}
 	}
-	return verifyEach(files, stdout, func(doc []byte) ([]string, error) {
+	return verifyEach(files, tf.verdict(), stdout, func(doc []byte) ([]string, error) {
 		v, err := agreement.Verify(doc, p)
 		if err != nil {
 			return nil, err
 		}
-		return []string{fmt.Sprintf("OK %s agreement (%s) of %s signed by %s", v.Agreement.Kind, v.Agreement.Lang,
-			strings.TrimSpace(v.Agreement.Requisites.FullName), describeSigner(v.Signer))}, nil
+		what := fmt.Sprintf("%s agreement (%s) of %s", v.Agreement.Kind, v.Agreement.Lang, strings.TrimSpace(v.Agreement.Requisites.FullName))
+		if tf.skipChain() {
+			return []string{fmt.Sprintf("%s, signature valid, signed by %s; %s", what, describeSigner(v.Signer), tf.checked())}, nil
+		}
+		return []string{fmt.Sprintf("%s signed by %s; %s", what, describeSigner(v.Signer), tf.checked())}, nil
 	})
 }
