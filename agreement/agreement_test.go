@@ -145,8 +145,18 @@ func TestHeadSignsBothAgreements(t *testing.T) {
 	for _, kind := range []agreement.Kind{agreement.LegalEntity, agreement.Individual} {
 		signed, err := agreement.Sign(newAgreement(t, kind, agreement.Kazakh), s, ks.Certificate, xmlsig.SignOptions{Now: clock})
 		require.NoError(t, err)
-		_, err = agreement.Verify(signed, policy(t))
+		p := policy(t)
+		p.HeadOf = ks.Certificate.BIN // the individual's agreement is signed beside the entity's
+		_, err = agreement.Verify(signed, p)
 		require.NoError(t, err, kind)
+		if kind == agreement.Individual {
+			// Alone, an individual's agreement signed with a legal
+			// entity's key is refused: it needs a personal key.
+			_, err = agreement.Verify(signed, policy(t))
+			var pe *agreement.PolicyError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, agreement.RuleHolder, pe.Rule)
+		}
 	}
 }
 

@@ -17,7 +17,8 @@ import (
 // kind (RuleHolder), in Sign (CheckSigner) and in Verify alike. A personal
 // agreement (individual, entrepreneur) wants a personal key — with one
 // exception, the head's own individual agreement signed with his head's
-// (CEO) key (domain.md, registration step 3) — and a legal entity's
+// (CEO) key (domain.md, registration step 3), which Verify accepts only
+// beside his entity's agreement (Policy.HeadOf) — and a legal entity's
 // agreement its head's key. Every key here has the participant's IIN (and
 // BIN), so only the kind decides.
 func TestSignerKind(t *testing.T) {
@@ -71,6 +72,24 @@ func TestSignerKind(t *testing.T) {
 			require.NoError(t, err)
 			_, verifyErr := agreement.Verify(signed, pol)
 
+			if tc.kind == agreement.Individual && tc.key == certstest.KindCEO {
+				// The head's own agreement: Sign lets the head sign it with
+				// his key; Verify accepts that only beside the entity's
+				// agreement, which Policy.HeadOf names.
+				require.NoError(t, signErr)
+				var ke *agreement.SignerKindError
+				require.ErrorAs(t, verifyErr, &ke, "an individual's agreement with a CEO key, no HeadOf")
+				assert.Contains(t, verifyErr.Error(), "Policy.HeadOf")
+				other := pol
+				other.HeadOf = "000000000000"
+				_, err := agreement.Verify(signed, other)
+				require.ErrorAs(t, err, &ke, "HeadOf another BIN")
+				beside := pol
+				beside.HeadOf = is.Certificate.BIN
+				_, err = agreement.Verify(signed, beside)
+				require.NoError(t, err, "HeadOf the key's BIN")
+				return
+			}
 			if !tc.refuse {
 				require.NoError(t, signErr)
 				require.NoError(t, verifyErr)

@@ -57,6 +57,13 @@ type Policy struct {
 	// that inspect a signature and say the chain was not checked (esf
 	// agreement verify --no-chain), never for accepting an agreement.
 	InsecureSkipChain bool
+	// HeadOf, if set, is the BIN of a legal entity whose agreement the
+	// individual's agreement was signed beside, in one registration: the
+	// head's key of that BIN (CEO role) may then sign the individual's
+	// agreement too, as the portal has a head not yet registered as an
+	// individual do with the one key he registers with. Unset, an
+	// individual's agreement needs a personal key.
+	HeadOf string
 }
 
 // Verified is a signed agreement that passed the policy.
@@ -84,6 +91,9 @@ func Verify(doc []byte, p Policy) (*Verified, error) {
 	}
 	if err := CheckSigner(a, v.Signer); err != nil {
 		return nil, err
+	}
+	if c := v.Signer; a.Kind == Individual && c.Holder != certs.HolderIndividual && (p.HeadOf == "" || c.BIN != p.HeadOf) {
+		return nil, &PolicyError{RuleHolder, &SignerKindError{Kind: a.Kind, Holder: c.Holder, BIN: c.BIN, Roles: c.Roles, HeadOf: p.HeadOf}}
 	}
 	if p.InsecureSkipChain {
 		return &Verified{Agreement: a, Signer: v.Signer, Signed: v.Signed}, nil
@@ -160,6 +170,10 @@ type SignerKindError struct {
 	Holder certs.Holder // the signing certificate's holder
 	BIN    string       // its BIN (a legal entity's certificate)
 	Roles  []certs.Role // its NCA roles
+	// HeadOf is Policy.HeadOf when Verify refused an individual's
+	// agreement signed with a legal entity's key: the BIN whose head's key
+	// it would have accepted, or empty.
+	HeadOf string
 }
 
 // Error says what signed and what is needed, e.g. "the individual
@@ -192,6 +206,12 @@ func (e *SignerKindError) given() string {
 func (e *SignerKindError) needed() string {
 	switch e.Kind {
 	case Individual:
+		if e.Holder == certs.HolderLegalEntity && slices.Contains(e.Roles, certs.RoleCEO) {
+			if e.HeadOf != "" {
+				return fmt.Sprintf("a personal key (an individual's certificate), or the head's key of BIN %s, whose agreement it was signed beside", e.HeadOf)
+			}
+			return "a personal key (an individual's certificate); the head's key signs it only beside his legal entity's agreement (Policy.HeadOf)"
+		}
 		return "a personal key (an individual's certificate) or, for the head's own agreement, his head's (CEO) key"
 	case Entrepreneur:
 		return "a personal key (an individual's certificate, as NCA issues to an entrepreneur)"

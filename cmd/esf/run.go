@@ -28,13 +28,15 @@ Usage:
                                                   check a certificate's chain, time and revocation
   esf xml sign --keystore F --pin P [--out F] FILE
                                                   append an NCA-shaped enveloped XML signature
-  esf xml verify [--ca F]... [--crl F] [--at RFC3339] FILE...
-                                                  verify every signature of every file
+  esf xml verify --ca F [--ca F]... [--crl F] [--at RFC3339] FILE...
+  esf xml verify --no-chain FILE...               verify every signature of every file (esf xml verify -h)
   esf agreement new --kind individual|entrepreneur|legal-entity --lang ru|kk --iin … --name … [requisites]
                                                   write the user agreement (unsigned)
   esf agreement sign --keystore F --pin P [--out F] FILE
-  esf agreement verify --ca F [--crl F] [--at RFC3339] [--kind K] FILE...
-  esf mock serve [--addr H:P] [--state F] [--trust F]... [--crl F]... [--seed F] [--allow-test-identities] [--require-username-token] [--smtp H:P] [--log-level L]
+  esf agreement verify --ca F [--crl F] [--at RFC3339] [--kind K] [--head-of BIN] FILE...
+  esf agreement verify --no-chain [--kind K] [--head-of BIN] FILE...
+  esf mock serve [--addr H:P] [--state F] [--trust F]... [--crl F]... [--seed F] [--allow-test-identities]
+                 [--control=false] [--control-token T] [--allow-missing-username-token] [--smtp H:P] [--log-level L]
                                                   run the ESF mock server (esf mock serve -h)
   esf help                                        this text
 `

@@ -448,13 +448,16 @@ func agreementVerify(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	tf := addTrustFlags(fs, true)
 	kind := fs.String("kind", "", "require this kind: individual, entrepreneur or legal-entity")
+	headOf := fs.String("head-of", "", "accept the head's key of this `BIN` on an individual's agreement (signed beside that entity's agreement)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: esf agreement verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--kind K] FILE...
-       esf agreement verify --no-chain [--kind K] FILE...
+		fmt.Fprint(stderr, `Usage: esf agreement verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--kind K] [--head-of BIN] FILE...
+       esf agreement verify --no-chain [--kind K] [--head-of BIN] FILE...
 
 Verifies each signed agreement FILE against the policy: the signature, the
 document, the kind, a signing key of the participant's IIN (and BIN) of a
-kind that fits the agreement, and the signer's chain.
+kind that fits the agreement, and the signer's chain. An individual's
+agreement needs a personal key; a head who signed his own beside his
+legal entity's, with the entity's head key, is accepted with --head-of BIN.
 
 `+verifyVerdicts+`
 Flags:
@@ -472,7 +475,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	p := agreement.Policy{Chain: chain, Now: func() time.Time { return at }, InsecureSkipChain: tf.skipChain()}
+	p := agreement.Policy{Chain: chain, Now: func() time.Time { return at }, InsecureSkipChain: tf.skipChain(), HeadOf: *headOf}
 	if *kind != "" {
 		if p.Kind, err = agreement.ParseKind(*kind); err != nil {
 			return fmt.Errorf("%w: --kind: %v", errUsage, err)

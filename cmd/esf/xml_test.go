@@ -221,3 +221,20 @@ func TestCertVerifyRevocationWording(t *testing.T) {
 		})
 	}
 }
+
+// TestAgreementVerifyHeadOf: an individual's agreement signed with the
+// same person's CEO key is INVALID alone, and OK with --head-of the key's
+// BIN (signed beside that entity's agreement).
+func TestAgreementVerifyHeadOf(t *testing.T) {
+	signed := signedAgreement(t, certstest.FixtureCEOSign)
+	ca := fixture(t, certstest.FixtureIntermediateCA)
+	code, stdout, stderr := run(t, "agreement", "verify", "--ca", ca, "--at", at, signed)
+	assert.Equal(t, exitFailure, code, stderr)
+	assert.True(t, strings.HasPrefix(stdout, "INVALID "+signed+": "), stdout)
+	assert.Contains(t, stdout, "it needs a personal key")
+	code, stdout, stderr = run(t, "agreement", "verify", "--ca", ca, "--at", at, "--head-of", "000000000000", signed)
+	assert.Equal(t, exitFailure, code, "another BIN: %s %s", stdout, stderr)
+	code, stdout, stderr = run(t, "agreement", "verify", "--ca", ca, "--at", at, "--head-of", certstest.TestBIN, signed)
+	assert.Equal(t, exitOK, code, "%s %s", stdout, stderr)
+	assert.True(t, strings.HasPrefix(stdout, "OK "+signed+": "), stdout)
+}
