@@ -70,6 +70,7 @@
 //	password-throttle                five failed password checks (UsernameToken and portal alike) lock the IIN
 //	                                 out for fifteen minutes, right password included
 //	cert-info-refuses-untrusted-key  xmlDsigCertInfo refuses a key of an untrusted CA, and a signing-only key
+//	individual-agreement-with-entity-key  an individual's agreement signed with his CEO key is refused
 //	control-api-validates-input      out-of-range times, bad faults, unknown fields, keys given twice: 400, field named
 //
 // The security scenarios check the mock's defaults: a mock started with

@@ -91,6 +91,7 @@ var scenarios = []Scenario{
 	{Name: "session-needs-account-password", Doc: "createSession, createSessionSigned and closeSessionByCredentials demand the UsernameToken (IIN + account password); a certificate alone opens and closes nothing; an IIN without an account is answered word for word as a wrong password", Need: NeedControl, run: scSessionNeedsPassword},
 	{Name: "password-throttle", Doc: "five failed password checks of one IIN in fifteen minutes (UsernameToken and portal alike, with or without an account) lock the IIN out, right password included, until the window passes", Need: NeedControl, run: scPasswordThrottle},
 	{Name: "cert-info-refuses-untrusted-key", Doc: "the portal's certificate step (xmlDsigCertInfo) refuses a key of an untrusted CA and a signing-only key", Need: NeedNothing, run: scCertInfoUntrusted},
+	{Name: "individual-agreement-with-entity-key", Doc: "an individual's agreement signed with the same person's head (CEO) key is refused: an individual signs with a personal key", Need: NeedControl, run: scIndividualAgreementEntityKey},
 	{Name: "control-api-validates-input", Doc: "the control API refuses out-of-range times, non-positive steps, unknown fault targets and codes, negative counts, unknown fields and keys given twice, naming the field, and changes nothing", Need: NeedControl, run: scControlValidates},
 }
 
