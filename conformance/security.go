@@ -29,10 +29,7 @@ var (
 // opens and closes nothing, and an IIN without an account is answered as
 // a wrong password.
 func scSessionNeedsPassword(e *env) {
-	e.seedRegister()
-	auth, sign := e.individualAuth(personA), e.individualSign(personA)
-	e.register("individual", esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm("token@example.kz")},
-		auth, password, esfreg.AgreementIndividual)
+	auth := e.registeredIndividual("token@example.kz")
 	req := esfreg.SessionRequest{Key: auth, Password: password, TIN: personA.IIN}
 
 	noToken := e.client(func(o *esfreg.ClientOptions) { o.NoUsernameToken = true })
@@ -73,10 +70,7 @@ func scSessionNeedsPassword(e *env) {
 // refused even with the right password until the window passes; an IIN
 // without an account is throttled alike.
 func scPasswordThrottle(e *env) {
-	e.seedRegister()
-	auth, sign := e.individualAuth(personA), e.individualSign(personA)
-	e.register("individual", esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm("throttle@example.kz")},
-		auth, password, esfreg.AgreementIndividual)
+	auth := e.registeredIndividual("throttle@example.kz")
 	right := esfreg.SessionRequest{Key: auth, Password: password, TIN: personA.IIN}
 	wrong := right
 	wrong.Password = wrongPW
@@ -203,13 +197,22 @@ func scControlValidates(e *env) {
 		e.t.Errorf("the clock moved by %s through refused calls", d)
 	}
 	// The queued faults were all refused: createSessionSigned still works.
-	auth, sign := e.individualAuth(personA), e.individualSign(personA)
-	e.seedRegister()
-	e.register("individual", esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm("control@example.kz")},
-		auth, password, esfreg.AgreementIndividual)
+	auth := e.registeredIndividual("control@example.kz")
 	sess, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: personA.IIN})
 	e.must(err, "createSessionSigned after the refused fault requests")
 	_, _ = sess.Close(e.ctx)
+}
+
+// registeredIndividual publishes the scenarios' register and registers
+// personA as an individual (AUTH and RSA signing key) with the e-mail;
+// it returns his AUTH key store.
+func (e *env) registeredIndividual(email string) *certs.KeyStore {
+	e.t.Helper()
+	e.seedRegister()
+	auth, sign := e.individualAuth(personA), e.individualSign(personA)
+	e.register("individual", esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm(email)},
+		auth, password, esfreg.AgreementIndividual)
+	return auth
 }
 
 // client returns a client of the target like e.c, changed by modify.
