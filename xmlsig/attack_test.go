@@ -37,11 +37,7 @@ func TestAttackCatalogue(t *testing.T) {
 	otherCert := base64.StdEncoding.EncodeToString(other.cert.X509.Raw)
 	certRe := regexp.MustCompile(`(?s)<ds:X509Certificate>.*</ds:X509Certificate>`)
 
-	for _, tc := range []struct {
-		name string
-		doc  string
-		want error
-	}{
+	cases := []attack{
 		// XML Signature Wrapping: moves and copies of the signed content.
 		{"XSW1 signed document wrapped in a new root", `<evil>` + strings.TrimPrefix(signed, `<?xml version="1.0" encoding="UTF-8"?>`+"\n") + `</evil>`, xmlsig.ErrMalformed},
 		{"XSW2 evil content beside the signed document", strings.Replace(signed, `<authSign>`, `<authSign><authSign>`+evil+`</authSign>`, 1), xmlsig.ErrDigest},
@@ -82,13 +78,27 @@ func TestAttackCatalogue(t *testing.T) {
 		{"document too large", strings.Replace(signed, "<state>", "<state>"+strings.Repeat("a", xmlsig.DefaultMaxSize), 1), xmlsig.ErrTooLarge},
 		{"not XML", "\x00\x01", xmlsig.ErrMalformed},
 		{"two document elements", signed + `<x/>`, xmlsig.ErrMalformed},
-	} {
+	}
+	// Parser differentials: XML that is not well-formed, which encoding/xml
+	// alone would let through or read another way than libxml2.
+	for _, c := range wellFormednessCases(t, signed) {
+		if c.want != nil {
+			cases = append(cases, attack{"XML: " + c.name, c.doc, c.want})
+		}
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := xmlsig.Verify([]byte(tc.doc), xmlsig.VerifyOptions{})
 			require.Error(t, err, "verified %q", v)
 			assert.ErrorIs(t, err, tc.want)
 		})
 	}
+}
+
+type attack struct {
+	name string
+	doc  string
+	want error
 }
 
 // TestSignerIsWhoSigned: the same ticket signed by someone else verifies —

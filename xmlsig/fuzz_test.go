@@ -18,6 +18,9 @@ func FuzzVerify(f *testing.F) {
 	}
 	f.Add([]byte(ticket))
 	f.Add([]byte(`<a><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/></a>`))
+	for _, c := range wellFormednessCases(f, signedTicket(f)) {
+		f.Add([]byte(c.doc))
+	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		all, err := xmlsig.VerifyAll(doc, xmlsig.VerifyOptions{})
 		if err == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/beevik/etree"
 )
@@ -15,22 +16,60 @@ const (
 	maxTokens = 1 << 20
 )
 
+// The namespaces Namespaces in XML reserves for its own prefixes.
+const (
+	xmlNamespace   = "http://www.w3.org/XML/1998/namespace"
+	xmlnsNamespace = "http://www.w3.org/2000/xmlns/"
+)
+
+// utf8BOM is the UTF-8 byte-order mark, which may start a document.
+const utf8BOM = "\xef\xbb\xbf"
+
+// layout is where scan found the parts of a document, as offsets into it.
+type layout struct {
+	bom       int // length of the UTF-8 byte-order mark: 0 or 3
+	rootStart int // the document element's start tag
+	rootEnd   int // just after the document element's end tag
+	// xmlDeclared: somewhere the xml prefix is declared, to its own
+	// namespace: see dropXMLDeclarations.
+	xmlDeclared bool
+}
+
 // scan checks the raw document before anything else reads it: size,
-// well-formedness, and none of the constructs a signed document may not
-// carry (DTD, entity declarations, processing instructions other than the
-// XML declaration). It returns the offsets of the document element's
-// start tag and of the end of its end tag.
-func scan(doc []byte, maxSize int) (rootStart, rootEnd int, err error) {
+// well-formedness (XML 1.0 and Namespaces in XML: what encoding/xml lets
+// through is checked here, in the same pass over its tokens), and none of
+// the constructs a signed document may not carry (DTD, entity
+// declarations, processing instructions other than the XML declaration).
+func scan(doc []byte, maxSize int) (layout, error) {
+	var l layout
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSize
 	}
 	if len(doc) > maxSize {
-		return 0, 0, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(doc), maxSize)
+		return l, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(doc), maxSize)
 	}
-	d := xml.NewDecoder(bytes.NewReader(doc))
+	bom, err := byteOrderMark(doc)
+	if err != nil {
+		return l, err
+	}
+	l.bom = bom
+	body := doc[bom:]
+	if err := checkXMLDecl(body); err != nil {
+		return l, err
+	}
+	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = true
-	depth, tokens, roots := 0, 0, 0
-	rootStart, rootEnd = -1, -1
+	var (
+		// Room for the depth and declarations of ordinary documents.
+		names  [16]xml.Name
+		marks  [16]int
+		scope  [8]binding
+		open   = names[:0] // the elements not yet closed
+		ns     = namespaces{marks: marks[:0], scope: scope[:0]}
+		tokens int
+		roots  int
+	)
+	rootStart, rootEnd := -1, -1
 	for {
 		before := int(d.InputOffset())
 		tok, err := d.RawToken()
@@ -38,42 +77,79 @@ func scan(doc []byte, maxSize int) (rootStart, rootEnd int, err error) {
 			break
 		}
 		if err != nil {
-			return 0, 0, fmt.Errorf("%w: %v", ErrMalformed, err)
+			return l, fmt.Errorf("%w: %v%s", ErrMalformed, err, colonsHint(body[before:min(int(d.InputOffset())+1, len(body))]))
 		}
 		if tokens++; tokens > maxTokens {
-			return 0, 0, fmt.Errorf("%w: more than %d XML tokens", ErrTooLarge, maxTokens)
+			return l, fmt.Errorf("%w: more than %d XML tokens", ErrTooLarge, maxTokens)
 		}
+		raw := body[before:int(d.InputOffset())]
 		switch t := tok.(type) {
 		case xml.Directive:
-			return 0, 0, fmt.Errorf("%w: <!%s…> (DTDs and entity declarations are not accepted)", ErrForbidden, firstWord(t))
+			return l, fmt.Errorf("%w: <!%s…> (DTDs and entity declarations are not accepted)", ErrForbidden, firstWord(t))
 		case xml.ProcInst:
-			if t.Target != "xml" || tokens != 1 {
-				return 0, 0, fmt.Errorf("%w: processing instruction <?%s?>", ErrForbidden, t.Target)
+			switch {
+			case t.Target == "xml" && before == 0:
+				// The XML declaration, checked by checkXMLDecl.
+			case t.Target == "xml":
+				return l, fmt.Errorf("%w: an XML declaration not at the start of the document", ErrMalformed)
+			case strings.EqualFold(t.Target, "xml"):
+				return l, fmt.Errorf("%w: processing instruction target %q (reserved; the XML declaration is written <?xml)", ErrMalformed, t.Target)
+			default:
+				return l, fmt.Errorf("%w: processing instruction <?%s?>", ErrForbidden, t.Target)
 			}
 		case xml.StartElement:
-			if depth == 0 {
+			if len(open) == 0 {
 				if roots++; roots > 1 {
-					return 0, 0, fmt.Errorf("%w: more than one document element", ErrMalformed)
+					return l, fmt.Errorf("%w: more than one document element", ErrMalformed)
 				}
-				rootStart = before
+				rootStart = bom + before
 			}
-			if depth++; depth > maxDepth {
-				return 0, 0, fmt.Errorf("%w: elements nested deeper than %d", ErrMalformed, maxDepth)
+			if len(open) >= maxDepth {
+				return l, fmt.Errorf("%w: elements nested deeper than %d", ErrMalformed, maxDepth)
 			}
+			if err := checkStartTag(raw, t); err != nil {
+				return l, err
+			}
+			if err := ns.enter(t); err != nil {
+				return l, err
+			}
+			open = append(open, t.Name)
 		case xml.EndElement:
-			if depth--; depth == 0 {
-				rootEnd = int(d.InputOffset())
+			if len(open) == 0 {
+				return l, fmt.Errorf("%w: end tag </%s> without a start tag", ErrMalformed, qname(t.Name))
+			}
+			if start := open[len(open)-1]; start != t.Name {
+				return l, fmt.Errorf("%w: end tag </%s> closes <%s>", ErrMalformed, qname(t.Name), qname(start))
+			}
+			open = open[:len(open)-1]
+			ns.leave()
+			if len(open) == 0 {
+				rootEnd = bom + int(d.InputOffset())
 			}
 		case xml.CharData:
-			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return 0, 0, fmt.Errorf("%w: text outside the document element", ErrMalformed)
+			if len(open) == 0 {
+				if err := checkOutside(raw); err != nil {
+					return l, err
+				}
+			} else if !bytes.HasPrefix(raw, cdataStart) && bytes.IndexByte(raw, '&') >= 0 {
+				if err := checkCharRefs(raw); err != nil {
+					return l, fmt.Errorf("%w: %v in the text of <%s>", ErrMalformed, err, qname(open[len(open)-1]))
+				}
+			}
+		case xml.Comment:
+			if err := checkChars(t); err != nil {
+				return l, fmt.Errorf("%w: %v in a comment", ErrMalformed, err)
 			}
 		}
 	}
-	if roots == 0 || rootEnd < 0 {
-		return 0, 0, fmt.Errorf("%w: no document element", ErrMalformed)
+	if len(open) > 0 {
+		return l, fmt.Errorf("%w: <%s> is not closed", ErrMalformed, qname(open[len(open)-1]))
 	}
-	return rootStart, rootEnd, nil
+	if roots == 0 || rootEnd < 0 {
+		return l, fmt.Errorf("%w: no document element", ErrMalformed)
+	}
+	l.rootStart, l.rootEnd, l.xmlDeclared = rootStart, rootEnd, ns.xmlDeclared
+	return l, nil
 }
 
 func firstWord(b []byte) string {
@@ -85,15 +161,24 @@ func firstWord(b []byte) string {
 
 // parse scans and then builds the tree.
 func parse(doc []byte, maxSize int) (*etree.Document, error) {
-	if _, _, err := scan(doc, maxSize); err != nil {
+	l, err := scan(doc, maxSize)
+	if err != nil {
 		return nil, err
 	}
+	return build(doc, l)
+}
+
+// build reads the tree of a scanned document, without its byte-order mark.
+func build(doc []byte, l layout) (*etree.Document, error) {
 	tree := etree.NewDocument()
-	if err := tree.ReadFromBytes(doc); err != nil {
+	if err := tree.ReadFromBytes(doc[l.bom:]); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if tree.Root() == nil {
 		return nil, fmt.Errorf("%w: no document element", ErrMalformed)
+	}
+	if l.xmlDeclared {
+		dropXMLDeclarations(tree.Root())
 	}
 	return tree, nil
 }

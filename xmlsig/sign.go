@@ -42,20 +42,25 @@ type SignOptions struct {
 // bytes of doc are kept as they are. A document that is already signed
 // gets a further signature, which covers the earlier ones. The signature
 // method follows the key: RSA-SHA256, GOST 2015-512 or GOST 2004.
+//
+// doc is checked as Verify checks documents (see the package comment). A
+// UTF-8 byte-order mark at its start is read and kept at the start of the
+// output; like the XML declaration, it is not part of what is signed, so
+// the signature is the same as for the document without it.
 func Sign(doc []byte, signer crypto.Signer, cert *certs.Certificate, opts SignOptions) ([]byte, error) {
 	if err := checkSigner(signer, cert, opts); err != nil {
 		return nil, err
 	}
-	rootStart, rootEnd, err := scan(doc, 0)
+	l, err := scan(doc, 0)
 	if err != nil {
 		return nil, err
 	}
-	tree := etree.NewDocument()
-	if err := tree.ReadFromBytes(doc); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	tree, err := build(doc, l)
+	if err != nil {
+		return nil, err
 	}
 	return sign(tree, signer, cert, opts, func(sig string) ([]byte, error) {
-		return insertBeforeRootEnd(doc, rootStart, rootEnd, sig)
+		return insertBeforeRootEnd(doc, l.rootStart, l.rootEnd, sig)
 	})
 }
 

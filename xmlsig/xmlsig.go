@@ -19,6 +19,40 @@
 // signature must be a child of the document element with one Reference
 // URI="" and exactly NCA's transforms, one certificate, and the signature
 // method must fit the certificate's key.
+//
+// Documents must be well-formed XML 1.0 with namespaces, as libxml2 (and
+// so xmlsec1) reads them; what encoding/xml alone would let through is
+// ErrMalformed, with the cause named:
+//   - two attributes with one name, or with one local name and prefixes
+//     bound to one namespace; a namespace declared twice on an element;
+//   - attributes not separated by white space;
+//   - an end tag that does not repeat its start tag's name, as written;
+//   - a prefix used where it is not declared; xml bound to another
+//     namespace, or its namespace to another prefix or the default; the
+//     xmlns prefix or namespace declared; xmlns:p="" (no undeclaring in
+//     XML 1.0); a namespace name that is not an RFC 3986 URI reference;
+//     the prefix xmlns on an element; names that are not QNames (":a",
+//     "a:", a local part that cannot start a name);
+//   - a character reference to a surrogate (&#xD800;), which encoding/xml
+//     turns into U+FFFD; characters outside XML's Char, or invalid UTF-8,
+//     in comments;
+//   - anything but white space outside the document element: text, a
+//     character or entity reference, a CDATA section, a no-break space,
+//     a byte-order mark after the start;
+//   - an XML declaration that is not at the very start or does not follow
+//     the grammar: version first, then encoding, then standalone (yes or
+//     no), each once, separated by white space, version 1.x, a valid
+//     encoding name; <?XML …?> and other case variants of the reserved
+//     target.
+//
+// encoding/xml itself refuses the rest (undefined entities, "]]>" in
+// text, "--" in comments, "<" in attribute values, names that are not
+// XML names, characters outside Char in text and attributes). A UTF-8
+// byte-order mark before the document is read and is not part of what is
+// signed; UTF-16 and UTF-32 documents, other encodings and XML 1.1 are
+// legal but ErrUnsupported. Names legal only since XML 1.0's fifth
+// edition (such as U+0132) are refused, as encoding/xml checks names
+// against the fourth edition's tables.
 package xmlsig
 
 import (
@@ -61,8 +95,11 @@ var (
 	ErrNoSignature = errors.New("xmlsig: no signature")
 	// ErrSignatureCount: more (or fewer) signatures than expected.
 	ErrSignatureCount = errors.New("xmlsig: unexpected number of signatures")
-	// ErrUnsupported: an algorithm or transform NCA does not use.
-	ErrUnsupported = errors.New("xmlsig: unsupported algorithm")
+	// ErrUnsupported: an algorithm or transform NCA does not use, or legal
+	// XML that is not read: an encoding other than UTF-8 (a UTF-16 or
+	// UTF-32 byte-order mark, another encoding declared), a version other
+	// than 1.0.
+	ErrUnsupported = errors.New("xmlsig: unsupported algorithm or encoding")
 	// ErrDigest: the document's digest does not match: it was changed.
 	ErrDigest = errors.New("xmlsig: digest mismatch")
 	// ErrSignature: the signature value does not verify with the
