@@ -15,6 +15,7 @@ import (
 	"github.com/esfkit/esf/agreement"
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/internal/testref"
 	"github.com/esfkit/esf/xmlsig"
 )
 
@@ -277,9 +278,7 @@ func TestValidateNamesTheField(t *testing.T) {
 
 // xmlsec1 accepts our RSA-signed agreements.
 func TestXmlsec1VerifiesSignedAgreement(t *testing.T) {
-	if _, err := exec.LookPath("xmlsec1"); err != nil {
-		t.Skip("xmlsec1 not on PATH; .ci/run installs it")
-	}
+	testref.Tool(t, "xmlsec1", "xmlsec1")
 	for _, kind := range kinds {
 		path := filepath.Join("testdata", "signed-"+kind.String()+"-ru.xml")
 		out, err := exec.Command("xmlsec1", "--verify", "--enabled-key-data", "x509", "--insecure", path).CombinedOutput()

@@ -21,6 +21,7 @@ import (
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/internal/testref"
 )
 
 type testIdentity struct {
@@ -124,9 +125,7 @@ func TestOpenGoPKCS12Encoders(t *testing.T) {
 }
 
 func TestOpenOpenSSLExports(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not on PATH; .ci/run installs it")
-	}
+	testref.Tool(t, "openssl", "openssl")
 	id := testID(t)
 	dir := t.TempDir()
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: must(x509.MarshalPKCS8PrivateKey(id.key))})

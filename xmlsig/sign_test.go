@@ -137,9 +137,7 @@ func TestSignRefuses(t *testing.T) {
 // xmlsec1 is the outside checker: it verifies what we sign, and we verify
 // what it signs.
 func TestXmlsec1Interop(t *testing.T) {
-	if _, err := exec.LookPath("xmlsec1"); err != nil {
-		t.Skip("xmlsec1 not on PATH; .ci/run installs it")
-	}
+	testref.Tool(t, "xmlsec1", "xmlsec1")
 	s := fixtureSigner(t, certstest.FixtureIndividualSign)
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {

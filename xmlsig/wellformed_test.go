@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/internal/testref"
 	"github.com/esfkit/esf/xmlsig"
 )
 
@@ -269,11 +270,7 @@ func TestByteOrderMark(t *testing.T) {
 // lookTool finds an outside checker or skips t, saying how to get it.
 func lookTool(t *testing.T, name, debianPackage string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not on PATH (Debian package %s); .ci/run installs it", name, debianPackage)
-	}
-	return path
+	return testref.Tool(t, name, debianPackage)
 }
 
 // xmllintRefuses runs xmllint --noout on a file and reports whether

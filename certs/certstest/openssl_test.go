@@ -16,18 +16,16 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/certs/certstest/internal/fixtures"
+	"github.com/esfkit/esf/internal/testref"
 )
 
 // openssl returns the path of the openssl binary, or skips the test.
 func openssl(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl is not installed: the OpenSSL interoperability checks are skipped")
-	}
+	path := testref.Tool(t, "openssl", "openssl")
 	out, err := exec.Command(path, "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "OpenSSL 3") {
-		t.Skipf("need OpenSSL 3 (for -legacy), have %q", strings.TrimSpace(string(out)))
+		testref.Missing(t, "need OpenSSL 3 (for -legacy), have %q", strings.TrimSpace(string(out)))
 	}
 	return path
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esfkit/esf/internal/testref"
 	"github.com/stretchr/testify/require"
 )
 
@@ -66,11 +67,9 @@ func russianSPKI(t *testing.T, k *PublicKey) []byte {
 
 func gostEngine(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not on PATH; .ci/run installs it with libengine-gost-openssl")
-	}
+	testref.Tool(t, "openssl", "openssl")
 	if out, err := exec.Command("openssl", "engine", "gost").CombinedOutput(); err != nil {
-		t.Skipf("OpenSSL's GOST engine is not installed (apt-get install libengine-gost-openssl; .ci/run does): %s", bytes.TrimSpace(out))
+		testref.Missing(t, "OpenSSL's GOST engine is not installed (apt-get install libengine-gost-openssl; .ci/run does): %s", bytes.TrimSpace(out))
 	}
 }
 

@@ -4,11 +4,14 @@
 // into it.
 //
 // Tests call Dir(t, "reference", "nca-test-certs"); where the material is
-// absent (a fresh clone on its own) the test is skipped with the reason.
+// absent (a fresh clone on its own) the test is skipped with the reason —
+// or fails, when ESF_REQUIRE_SHARED=1 (CI). Tool does the same for the
+// outside tools the interoperability tests run, under ESF_REQUIRE_TOOLS=1.
 package testref
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -43,11 +46,52 @@ func Dir(t testing.TB, elem ...string) string {
 	t.Helper()
 	shared, ok := SharedDir()
 	if !ok {
-		t.Skipf("reference material absent: %s not found (it lives in ../shared beside the repository; set %s to point elsewhere)", shared, EnvShared)
+		absent(t, "reference material absent: %s not found (it lives in ../shared beside the repository; set %s to point elsewhere)", shared, EnvShared)
 	}
 	dir := filepath.Join(append([]string{shared}, elem...)...)
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("reference material absent: %v", err)
+		absent(t, "reference material absent: %v", err)
 	}
 	return dir
+}
+
+// EnvRequireTools names an environment variable that, set to 1 (as
+// .ci/run sets it), turns a missing outside tool from a skip into a
+// failure: in CI every interoperability test must run.
+const EnvRequireTools = "ESF_REQUIRE_TOOLS"
+
+// EnvRequireShared, set to 1 (as .ci/run sets it), turns absent shared
+// reference material from a skip into a failure.
+const EnvRequireShared = "ESF_REQUIRE_SHARED"
+
+// Tool returns the path of an outside tool the test compares against
+// (openssl, xmlsec1, xmllint …), or skips t saying which Debian package
+// has it — or fails t when ESF_REQUIRE_TOOLS=1.
+func Tool(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		Missing(t, "%s not on PATH (Debian package %s; .ci/run installs it)", name, debianPackage)
+	}
+	return path
+}
+
+// Missing skips t because something outside the repository it needs is
+// absent, saying what — or fails t when ESF_REQUIRE_TOOLS=1.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(EnvRequireTools) == "1" {
+		t.Fatalf("required in this run (%s=1): "+format, append([]any{EnvRequireTools}, args...)...)
+	}
+	t.Skipf(format, args...)
+}
+
+// absent skips t for missing shared material, or fails it when
+// ESF_REQUIRE_SHARED=1.
+func absent(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(EnvRequireShared) == "1" {
+		t.Fatalf("required in this run (%s=1): "+format, append([]any{EnvRequireShared}, args...)...)
+	}
+	t.Skipf(format, args...)
 }

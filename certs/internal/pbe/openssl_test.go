@@ -13,6 +13,7 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
+	"github.com/esfkit/esf/internal/testref"
 	"math/big"
 	"os"
 	"os/exec"
@@ -29,11 +30,7 @@ import (
 
 func requireOpenSSL(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("skipping: openssl is not on PATH; these tests cross-check against files OpenSSL writes")
-	}
-	return path
+	return testref.Tool(t, "openssl", "openssl")
 }
 
 // testIdentity is a key and a self-signed certificate, in memory and as
