@@ -5,12 +5,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esfkit/esf/mockserver"
 )
 
 func fuzzServer(f *testing.F) *mockserver.Server {
-	s, err := mockserver.New(mockserver.Options{AllowTestIdentities: true, BcryptCost: 4})
+	// A fixed base clock: a fuzzed POST /_mock/clock may set it anywhere
+	// in range, and it must stay there.
+	s, err := mockserver.New(mockserver.Options{AllowTestIdentities: true, BcryptCost: 4, Now: func() time.Time { return at }})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -54,7 +57,13 @@ func FuzzJSON(f *testing.F) {
 		f.Add(uint8(i), `{"category":"INDIVIDUAL","signedTicket":"<a/>"}`)
 		f.Add(uint8(i), `{"login":"123456789011","email":"a@b.kz","xmlDsig":"<changeEmail/>"}`)
 		f.Add(uint8(i), `{"tin":"123456789021","type":"PRIVATE_ENTERPRISE"}`)
+		f.Add(uint8(i), `{"set":"2199-12-31T23:59:59Z","set":"9999-12-31T23:59:59Z"}`)
 	}
+	f.Add(uint8(9), `{"advance":"2562047h47m16s"}`)
+	f.Add(uint8(9), `{"set":"0001-01-01T00:00:00Z"}`)
+	f.Add(uint8(10), `{"match":"createSessionSigned","code":"SESSION_CLOSED","count":-9223372036854775808}`)
+	f.Add(uint8(10), `{"match":"/esf-web/ajax/login","code":"TOO_MANY_ATTEMPTS","count":10000,"message":"x"}`)
+	f.Add(uint8(0), `{"a":{"b":{"c":[{"d":1,"d":2}]}}}`)
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		path := paths[int(which)%len(paths)]
 		rec := httptest.NewRecorder()
@@ -63,6 +72,9 @@ func FuzzJSON(f *testing.F) {
 		s.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
 			t.Fatalf("%s answered %d: %s", path, rec.Code, rec.Body.String())
+		}
+		if now := s.Now(); now.Before(mockserver.MinTime) || !now.Before(mockserver.MaxTime) {
+			t.Fatalf("%s %s moved the clock out of range, to %s", path, body, now)
 		}
 	})
 }
