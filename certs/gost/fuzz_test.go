@@ -2,12 +2,38 @@ package gost
 
 import (
 	"bytes"
+	"flag"
 	"testing"
 )
+
+// fuzzMinimizeTime is how long go test -fuzz may spend minimizing each
+// new input when -fuzzminimizetime is not given; Go's default is a minute.
+// Go minimizes every input that widens coverage, by cutting single bytes
+// and then every range of bytes, which is quadratic in the length, and
+// each try here may run a scalar multiplication: with the default, one new
+// input held the fuzzer for tens of seconds.
+const fuzzMinimizeTime = "1s"
+
+// limitMinimization sets -fuzzminimizetime to fuzzMinimizeTime when
+// fuzzing and the command line does not say otherwise. The coordinating
+// process reads the flag when the target calls f.Fuzz.
+func limitMinimization(f *testing.F) {
+	f.Helper()
+	const name = "test.fuzzminimizetime"
+	given := false
+	flag.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
+	if fuzz := flag.Lookup("test.fuzz"); given || fuzz == nil || fuzz.Value.String() == "" {
+		return
+	}
+	if err := flag.Set(name, fuzzMinimizeTime); err != nil {
+		f.Fatal(err)
+	}
+}
 
 // FuzzVerify feeds arbitrary keys, digests and signatures to the parser
 // and verifier: an error is fine, a panic or a verified forgery is not.
 func FuzzVerify(f *testing.F) {
+	limitMinimization(f)
 	key, err := NewPrivateKey(CurveTC26512A, []byte{7, 7, 7})
 	if err != nil {
 		f.Fatal(err)
@@ -35,10 +61,14 @@ func FuzzVerify(f *testing.F) {
 }
 
 // FuzzNewPrivateKey checks scalar validation: any bytes either make a key
-// whose public key lies on the curve, or an error.
+// whose public key lies on the curve, that comes back the same from its
+// scalar, and whose signature verifies with its public key (and not for
+// another digest); or an error.
 func FuzzNewPrivateKey(f *testing.F) {
+	limitMinimization(f)
 	f.Add(byte(CurveTC26512A), []byte{1})
 	f.Add(byte(CurveCryptoProA), bytes.Repeat([]byte{0xff}, 32))
+	f.Add(byte(CurveCryptoProA), []byte{0, 0, 7})
 	f.Fuzz(func(t *testing.T, curve byte, d []byte) {
 		k, err := NewPrivateKey(Curve(curve), d)
 		if err != nil {
@@ -46,6 +76,22 @@ func FuzzNewPrivateKey(f *testing.F) {
 		}
 		if _, err := ParsePublicKey(k.Curve, k.PublicKey().Bytes()); err != nil {
 			t.Fatalf("derived public key does not parse: %v", err)
+		}
+		again, err := NewPrivateKey(k.Curve, k.Bytes())
+		if err != nil || !again.Equal(k) || !again.PublicKey().Equal(k.PublicKey()) {
+			t.Fatalf("key does not come back from its scalar: %v", err)
+		}
+		digest := bytes.Repeat([]byte{0x5a}, k.Curve.Size())
+		sig, err := k.Sign(nil, digest, nil)
+		if err != nil {
+			t.Fatalf("Sign: %v", err)
+		}
+		if err := Verify(k.PublicKey(), digest, sig); err != nil {
+			t.Fatalf("the key's signature does not verify: %v", err)
+		}
+		digest[0] ^= 1
+		if Verify(k.PublicKey(), digest, sig) == nil {
+			t.Fatal("the key's signature verifies for another digest")
 		}
 	})
 }
