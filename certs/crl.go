@@ -154,7 +154,7 @@ func ParseCRL(data []byte) (*CRL, error) {
 				}
 			}
 		}
-		c.index[string(r.Serial.Bytes())] = len(c.Revoked)
+		c.index[serialKey(r.Serial)] = len(c.Revoked)
 		c.Revoked = append(c.Revoked, entry)
 	}
 	return c, nil
@@ -165,9 +165,15 @@ func (c *CRL) Lookup(serial *big.Int) (RevokedCertificate, bool) {
 	if serial == nil {
 		return RevokedCertificate{}, false
 	}
-	i, ok := c.index[string(serial.Bytes())]
+	i, ok := c.index[serialKey(serial)]
 	if !ok {
 		return RevokedCertificate{}, false
 	}
 	return c.Revoked[i], true
+}
+
+// serialKey is the index key of a serial number: its sign and magnitude
+// (Bytes alone is the magnitude, which would find 5 for -5).
+func serialKey(serial *big.Int) string {
+	return string(append([]byte{byte(serial.Sign() + 1)}, serial.Bytes()...))
 }

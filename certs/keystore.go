@@ -509,7 +509,12 @@ func readCertBag(v *element) (*Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return NewCertificate(c)
+	cert, err := NewCertificate(c)
+	if err != nil {
+		// A GOST public key off its curve, say: a broken key store.
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return cert, nil
 }
 
 // matchesKey reports whether c certifies key: their public keys are equal

@@ -202,6 +202,7 @@ func FuzzParseDate(f *testing.F) {
 // FuzzFormValidate feeds Validate the JSON bodies a portal receives: it
 // never panics, and every refusal names a field with a known code.
 func FuzzFormValidate(f *testing.F) {
+	limitMinimization(f)
 	for _, c := range esfreg.Categories() {
 		b, _ := json.Marshal(goodForm(c))
 		f.Add(b, false)

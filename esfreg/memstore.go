@@ -69,7 +69,7 @@ func (m *MemStore) Snapshot() MemState {
 }
 
 // NewMemStoreFrom returns a store holding st, as Snapshot returned it. Two
-// records with one key are an error.
+// records with one key are an error, and so is an agreement without a kind.
 func NewMemStoreFrom(st MemState) (*MemStore, error) {
 	m := NewMemStore()
 	for _, a := range st.Accounts {
@@ -83,6 +83,12 @@ func NewMemStoreFrom(st MemState) (*MemStore, error) {
 		}
 	}
 	for _, r := range st.Requests {
+		for i, a := range r.Agreements {
+			// A kind MarshalText refuses would load but never save.
+			if k := a.Agreement.Kind; k < AgreementIndividual || k > AgreementLegalEntity {
+				return nil, fmt.Errorf("esfreg: request %s: agreement %d: no agreement kind", r.ID, i)
+			}
+		}
 		if err := m.CreateRequest(r); err != nil {
 			return nil, fmt.Errorf("esfreg: request %s: %w", r.ID, err)
 		}

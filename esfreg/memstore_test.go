@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfreg"
 )
 
@@ -231,21 +232,37 @@ func TestService_ConcurrentUse(t *testing.T) {
 }
 
 // FuzzMemStateJSON reads state files as the mock would load them: never a
-// panic, and what loads saves back to the same state.
+// panic, what loads saves back to the same state, and saving, loading and
+// saving again writes the same file.
 func FuzzMemStateJSON(f *testing.F) {
+	limitMinimization(f)
 	fx := newFixture(f)
 	fx.publish(company(binCompany, iinHead))
 	fx.register(esfreg.LegalEntity, iinHead, binCompany)
-	// A small seed (one record of each kind, one signer): Go's fuzzer
-	// minimizes every new input it finds, and big ones take it long.
-	st := fx.store.Snapshot()
-	st.Accounts, st.Changes, st.Requests, st.Tokens = st.Accounts[:1], st.Changes[:1], st.Requests[:1], st.Tokens[:1]
-	st.Requests[0].Agreements = st.Requests[0].Agreements[:1]
-	st.Requests[0].Agreements[0].Document = nil
-	st.Requests[0].Form = esfreg.Form{}
-	seed, err := json.Marshal(st)
+	// Small seeds, one record of each kind: Go's fuzzer minimizes every new
+	// input it finds, and big ones take it long. The signer is the smallest
+	// certificate at hand (the GOST 2004 root fixture, 570 bytes); the
+	// registration's own is a kilobyte larger.
+	small, err := certstest.ReadFixture(certstest.FixtureGOST2004RootCA)
 	require.NoError(f, err)
-	f.Add(seed)
+	signer, err := certs.ParseCertificate(small)
+	require.NoError(f, err)
+	st := fx.store.Snapshot()
+	req := st.Requests[0]
+	req.Form = esfreg.Form{}
+	req.Agreements = req.Agreements[:1]
+	req.Agreements[0].Document = nil
+	req.Agreements[0].Signer = signer
+	for _, part := range []esfreg.MemState{
+		{Accounts: st.Accounts[:1]},
+		{Changes: st.Changes[:1]},
+		{Requests: []esfreg.Request{req}},
+		{Tokens: st.Tokens[:1]},
+	} {
+		seed, err := json.Marshal(part)
+		require.NoError(f, err)
+		f.Add(seed)
+	}
 	f.Add([]byte(`{"accounts":[{"login":"1"},{"login":"1"}]}`))
 	f.Add([]byte(`{"requests":[{"id":"r","category":"NOPE"}]}`))
 	f.Add([]byte(`{"requests":[{"id":"r","agreements":[{"signer":"MAA=","agreement":{"kind":"LEGAL_ENTITY"}}]}]}`))
@@ -261,5 +278,14 @@ func FuzzMemStateJSON(f *testing.F) {
 		again, err := esfreg.NewMemStoreFrom(m.Snapshot())
 		require.NoError(t, err)
 		require.Equal(t, m.Snapshot(), again.Snapshot())
+		saved, err := json.Marshal(m.Snapshot())
+		require.NoError(t, err)
+		var loaded esfreg.MemState
+		require.NoError(t, json.Unmarshal(saved, &loaded))
+		reloaded, err := esfreg.NewMemStoreFrom(loaded)
+		require.NoError(t, err, "the saved state does not load")
+		resaved, err := json.Marshal(reloaded.Snapshot())
+		require.NoError(t, err)
+		require.Equal(t, string(saved), string(resaved))
 	})
 }
