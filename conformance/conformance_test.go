@@ -23,6 +23,7 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/conformance"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
 )
@@ -123,9 +124,9 @@ func TestStandMode(t *testing.T) {
 func registerHead(t *testing.T, srv *mockserver.TestServer, auth, sign *certs.KeyStore, pw string) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := esfreg.NewClient(esfreg.ClientOptions{BaseURL: srv.URL, Now: srv.Now})
+	c, err := esfclient.New(esfclient.Options{BaseURL: srv.URL, Now: srv.Now})
 	require.NoError(t, err)
-	res, err := c.Register(ctx, esfreg.Registration{Category: esfreg.LegalEntity, Key: sign, Signer: sign, Form: esfreg.Form{
+	res, err := c.Register(ctx, esfclient.Registration{Category: esfreg.LegalEntity, Key: sign, Signer: sign, Form: esfreg.Form{
 		Email: "stand@example.kz", Password: pw, PasswordConfirmation: pw, ActingOnBasisOf: "Устава", Address: "г. Астана",
 		IDDocumentNumber: "012345678", IDDocumentIssueDate: "14.03.2019", IDDocumentIssuer: "МВД РК"}})
 	require.NoError(t, err)

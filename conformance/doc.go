@@ -1,6 +1,6 @@
 // Package conformance is one scenario suite for registration in ИС ЭСФ,
 // written once over a base URL: every flow of docs/domain.md, run with
-// esfreg.Client against the mock in-process, the "esf mock serve" binary,
+// esfclient.Client against the mock in-process, the "esf mock serve" binary,
 // or — only when an environment variable names one — a real ESF test stand.
 //
 //	target := conformance.NewHTTPTarget(baseURL)      // a mock, set up through its /_mock/ routes

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 )
 
@@ -103,7 +104,7 @@ type env struct {
 	target Target
 	ctl    Control
 	opts   Options
-	c      *esfreg.Client
+	c      *esfclient.Client
 	hc     *http.Client
 
 	mu  sync.Mutex
@@ -125,12 +126,12 @@ func newEnv(t *testing.T, target Target, opts Options) *env {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	e := &env{t: t, ctx: ctx, target: target, ctl: target.Control(), opts: opts, hc: hc}
-	copts := esfreg.ClientOptions{BaseURL: target.BaseURL(), HTTPClient: hc}
+	copts := esfclient.Options{BaseURL: target.BaseURL(), HTTPClient: hc}
 	if e.ctl != nil {
 		e.prepare()
 		copts.Now = e.clock
 	}
-	c, err := esfreg.NewClient(copts)
+	c, err := esfclient.New(copts)
 	if err != nil {
 		t.Fatalf("conformance: %v", err)
 	}

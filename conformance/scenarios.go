@@ -10,6 +10,7 @@ import (
 	"github.com/esfkit/esf/agreement"
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 )
 
@@ -51,7 +52,7 @@ func headForm(email string) esfreg.Form {
 
 // register runs the four steps, checks what step 3 asked to sign, follows
 // the e-mailed link and logs in, which completes the registration.
-func (e *env) register(what string, r esfreg.Registration, auth *certs.KeyStore, pw string, want ...esfreg.AgreementKind) *esfreg.RegisterResult {
+func (e *env) register(what string, r esfclient.Registration, auth *certs.KeyStore, pw string, want ...esfreg.AgreementKind) *esfclient.RegisterResult {
 	e.t.Helper()
 	start, err := e.c.StartRegistration(e.ctx, r.Category, r.Key)
 	e.must(err, "%s: step 1, «Выбор сертификата»", what)
@@ -86,11 +87,11 @@ func (e *env) register(what string, r esfreg.Registration, auth *certs.KeyStore,
 	_, err = e.c.CompleteRegistration(e.ctx, mail.Link, auth, pw)
 	e.must(err, "%s: following the e-mailed link and logging in", what)
 	e.lastMail(req.Email, subjectCompleted)
-	return &esfreg.RegisterResult{Start: start, Agreements: list, Request: req}
+	return &esfclient.RegisterResult{Start: start, Agreements: list, Request: req}
 }
 
 // checkAgreement checks the requisites of an agreement step 3 showed.
-func (e *env) checkAgreement(what string, a esfreg.AgreementToSign, key *certs.KeyStore) {
+func (e *env) checkAgreement(what string, a esfclient.AgreementToSign, key *certs.KeyStore) {
 	e.t.Helper()
 	doc, err := agreement.Parse([]byte(a.Document))
 	if err != nil {
@@ -138,7 +139,7 @@ func scIndividual(e *env) {
 	e.seedRegister()
 	auth, sign := e.individualAuth(personA), e.individualSign(personA)
 	const email = "individual@example.kz"
-	e.register("individual", esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm(email)},
+	e.register("individual", esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm(email)},
 		auth, password, esfreg.AgreementIndividual)
 
 	login, err := e.c.Login(e.ctx, auth, password)
@@ -160,7 +161,7 @@ func scEntrepreneur(e *env) {
 	e.seedRegister()
 	auth := e.key(keyReq{who: personB, kind: certstest.KindEntrepreneur, usage: certs.UsageAuth})
 	sign := e.key(keyReq{who: personB, kind: certstest.KindEntrepreneur, usage: certs.UsageSign})
-	e.register("entrepreneur", esfreg.Registration{Category: esfreg.Entrepreneur, Key: sign, Signer: sign, Form: personForm("ip@example.kz")},
+	e.register("entrepreneur", esfclient.Registration{Category: esfreg.Entrepreneur, Key: sign, Signer: sign, Form: personForm("ip@example.kz")},
 		auth, password, esfreg.AgreementEntrepreneur)
 	login, err := e.c.Login(e.ctx, auth, password)
 	e.must(err, "log-in")
@@ -176,7 +177,7 @@ func scLegalEntityTwoAgreements(e *env) {
 	e.seedRegister()
 	auth := e.headAuth(personA)   // AUTH_RSA256_…: log-in
 	signer := e.headGOST(personA) // GOST512_…: the legal entity's signing key
-	res := e.register("legal entity", esfreg.Registration{Category: esfreg.LegalEntity, Key: signer, Signer: signer, Form: headForm("head@example.kz")},
+	res := e.register("legal entity", esfclient.Registration{Category: esfreg.LegalEntity, Key: signer, Signer: signer, Form: headForm("head@example.kz")},
 		auth, password, esfreg.AgreementLegalEntity, esfreg.AgreementIndividual)
 	if res.Start.Taxpayer == nil || res.Start.Taxpayer.TIN != entityBIN {
 		e.t.Errorf("step 1 did not find the entity %s in the register: %+v", entityBIN, res.Start.Taxpayer)
@@ -199,7 +200,7 @@ func scLegalEntityTwoAgreements(e *env) {
 func scLegalEntityRegisteredPerson(e *env) {
 	e.seedRegister()
 	iauth, isign := e.individualAuth(personA), e.individualSign(personA)
-	e.register("individual", esfreg.Registration{Category: esfreg.Individual, Key: iauth, Signer: isign, Form: personForm("person@example.kz")},
+	e.register("individual", esfclient.Registration{Category: esfreg.Individual, Key: iauth, Signer: isign, Form: personForm("person@example.kz")},
 		iauth, password, esfreg.AgreementIndividual)
 
 	hauth, hsign := e.headAuth(personA), e.headSign(personA)
@@ -217,7 +218,7 @@ func scLegalEntityRegisteredPerson(e *env) {
 	e.refused(err, esfreg.ErrPasswordInvalid, "step 2 with a wrong current password")
 
 	typed.CurrentPassword = password
-	e.register("legal entity", esfreg.Registration{Category: esfreg.LegalEntity, Key: hsign, Signer: hsign, Form: typed},
+	e.register("legal entity", esfclient.Registration{Category: esfreg.LegalEntity, Key: hsign, Signer: hsign, Form: typed},
 		hauth, password, esfreg.AgreementLegalEntity)
 	for name, ks := range map[string]*certs.KeyStore{"the head's AUTH key": hauth, "the individual's AUTH key": iauth} {
 		login, err := e.c.Login(e.ctx, ks, password)
@@ -255,7 +256,7 @@ func scSession(e *env) {
 		e.seedRegister()
 		auth = e.headAuth(personA)
 		signer := e.headGOST(personA)
-		e.register("legal entity", esfreg.Registration{Category: esfreg.LegalEntity, Key: signer, Signer: signer, Form: headForm("api@example.kz")},
+		e.register("legal entity", esfclient.Registration{Category: esfreg.LegalEntity, Key: signer, Signer: signer, Form: headForm("api@example.kz")},
 			auth, password, esfreg.AgreementLegalEntity, esfreg.AgreementIndividual)
 		pw, tin = password, entityBIN
 	} else {
@@ -285,7 +286,7 @@ func scSession(e *env) {
 		e.t.Error("portal log-in: no profiles")
 	}
 
-	req := esfreg.SessionRequest{Key: auth, Password: pw, TIN: tin, ProfileType: ptype}
+	req := esfclient.SessionRequest{Key: auth, Password: pw, TIN: tin, ProfileType: ptype}
 	s1, err := e.c.OpenSession(e.ctx, req)
 	e.must(err, "createAuthTicket → createSessionSigned")
 	if s1.ID == "" {
@@ -317,13 +318,18 @@ func scSession(e *env) {
 	}
 
 	// One open session per user: the old createSession is refused while
-	// one is open (RSA keys only: it refuses GOST 2015 keys anyway);
-	// OpenSession recovers by closing it with signed credentials.
+	// one is open (RSA keys only: it refuses GOST 2015 keys anyway), and
+	// so is createSessionSigned; OpenSession closes the open one (with
+	// signed credentials) only when asked to.
 	if auth.Certificate.Algorithm == certs.AlgorithmRSA {
 		_, err = e.c.CreateSession(e.ctx, req)
-		e.refused(err, &esfreg.Error{Code: esfreg.SessionAlreadyOpenCode}, "a second session of the same user")
+		e.refused(err, esfclient.ErrSessionAlreadyOpen, "a second session of the same user")
 	}
-	s2, err := e.c.OpenSession(e.ctx, req)
+	_, err = e.c.OpenSession(e.ctx, req)
+	e.refused(err, esfclient.ErrSessionAlreadyOpen, "OpenSession while the user has a session open (not asked to close it)")
+	replace := req
+	replace.CloseOpenSession = true
+	s2, err := e.c.OpenSession(e.ctx, replace)
 	e.must(err, "a new session while one is open (closeSessionBySignedCredentials, then createSessionSigned)")
 	if s2.ID == s1.ID {
 		e.t.Errorf("the recovered session has the old id %s", s1.ID)
@@ -343,7 +349,7 @@ func scSession(e *env) {
 func scChangeOfHead(e *env) {
 	e.seedRegister()
 	oldAuth, oldSign := e.headAuth(personA), e.headSign(personA)
-	e.register("the first head", esfreg.Registration{Category: esfreg.LegalEntity, Key: oldSign, Signer: oldSign, Form: headForm("old-head@example.kz")},
+	e.register("the first head", esfclient.Registration{Category: esfreg.LegalEntity, Key: oldSign, Signer: oldSign, Form: headForm("old-head@example.kz")},
 		oldAuth, password, esfreg.AgreementLegalEntity, esfreg.AgreementIndividual)
 
 	// New NCA certificates name the new head; the state register changes,
@@ -356,7 +362,7 @@ func scChangeOfHead(e *env) {
 	e.refused(err, esfreg.ErrEnterpriseAlreadyRegistered, "the new head before the register refresh")
 
 	e.advance(73 * time.Hour) // past the next Monday, Wednesday or Friday 00:00 Almaty
-	e.register("the new head", esfreg.Registration{Category: esfreg.LegalEntity, Key: newKey, Signer: newKey, Form: headForm("new-head@example.kz")},
+	e.register("the new head", esfclient.Registration{Category: esfreg.LegalEntity, Key: newKey, Signer: newKey, Form: headForm("new-head@example.kz")},
 		newKey, password, esfreg.AgreementLegalEntity, esfreg.AgreementIndividual)
 
 	acct, err := e.ctl.Account(e.ctx, personA.IIN)
@@ -371,9 +377,9 @@ func scChangeOfHead(e *env) {
 	if !found {
 		e.t.Errorf("the old head's account has no profile of %s: %+v", entityBIN, acct.Profiles)
 	}
-	_, err = e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: oldAuth, Password: password, TIN: entityBIN})
+	_, err = e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: oldAuth, Password: password, TIN: entityBIN})
 	e.refusedAny(err, "an API session of the old head for the entity")
-	s, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: newKey, Password: password, TIN: entityBIN})
+	s, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: newKey, Password: password, TIN: entityBIN})
 	e.must(err, "an API session of the new head for the entity")
 	u, err := s.CurrentUser(e.ctx)
 	e.must(err, "currentUser of the new head")
@@ -386,7 +392,7 @@ func scChangeOfHead(e *env) {
 func scAlreadyRegistered(e *env) {
 	e.seedRegister()
 	auth, sign := e.headAuth(personA), e.headSign(personA)
-	e.register("legal entity", esfreg.Registration{Category: esfreg.LegalEntity, Key: sign, Signer: sign, Form: headForm("head@example.kz")},
+	e.register("legal entity", esfclient.Registration{Category: esfreg.LegalEntity, Key: sign, Signer: sign, Form: headForm("head@example.kz")},
 		auth, password, esfreg.AgreementLegalEntity, esfreg.AgreementIndividual)
 	for name, ks := range map[string]*certs.KeyStore{
 		"the same key store":                       sign,
@@ -406,7 +412,7 @@ func scAlreadyRegistered(e *env) {
 func scChangeOfEmail(e *env) {
 	e.seedRegister()
 	auth, sign := e.individualAuth(personA), e.individualSign(personA)
-	e.register("individual", esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm("old@example.kz")},
+	e.register("individual", esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm("old@example.kz")},
 		auth, password, esfreg.AgreementIndividual)
 
 	err := e.c.ChangeEmail(e.ctx, personA.IIN, "new@example.kz", auth)
@@ -431,7 +437,7 @@ func scPasswordReset(e *env) {
 	e.seedRegister()
 	auth, key := e.headAuth(personA), e.headGOST(personA)
 	const email = "head@example.kz"
-	e.register("legal entity", esfreg.Registration{Category: esfreg.LegalEntity, Key: key, Signer: key, Form: headForm(email)},
+	e.register("legal entity", esfclient.Registration{Category: esfreg.LegalEntity, Key: key, Signer: key, Form: headForm(email)},
 		auth, password, esfreg.AgreementLegalEntity, esfreg.AgreementIndividual)
 
 	e.refused(e.c.RequestPasswordReset(e.ctx, personA.IIN, "someone@example.kz"), &esfreg.Error{Code: esfreg.CodeEmailMismatch}, "a reset to an address not the account's")
@@ -459,7 +465,7 @@ func scAuthKeySignsAgreement(e *env) {
 	e.seedRegister()
 	auth := e.individualAuth(personA)
 	const email = "auth-signs@example.kz"
-	_, err := e.c.Register(e.ctx, esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: auth, Form: personForm(email)})
+	_, err := e.c.Register(e.ctx, esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: auth, Form: personForm(email)})
 	e.refused(err, esfreg.ErrCertificateIsNotForSigning, "the client, asked to sign the agreement with the AUTH key")
 
 	// The server, sent the agreement signed with the AUTH key all the same.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 )
 
@@ -17,7 +18,7 @@ import (
 
 // Codes of the security refusals (the mock's and the CXF stack's).
 var (
-	errSecurity    = &esfreg.Error{Code: esfreg.SecurityErrorCode}
+	errSecurity    = &esfreg.Error{Code: esfclient.CodeSecurityError}
 	errTooMany     = &esfreg.Error{Code: "TOO_MANY_ATTEMPTS"}
 	errBadRequest  = "BAD_REQUEST"
 	throttleLimit  = 5                // failed password checks before an IIN is locked out
@@ -30,9 +31,9 @@ var (
 // a wrong password.
 func scSessionNeedsPassword(e *env) {
 	auth := e.registeredIndividual("token@example.kz")
-	req := esfreg.SessionRequest{Key: auth, Password: password, TIN: personA.IIN}
+	req := esfclient.SessionRequest{Key: auth, Password: password, TIN: personA.IIN}
 
-	noToken := e.client(func(o *esfreg.ClientOptions) { o.NoUsernameToken = true })
+	noToken := e.client(func(o *esfclient.Options) { o.NoUsernameToken = true })
 	_, err := noToken.CreateSession(e.ctx, req)
 	e.refused(err, errSecurity, "createSession with the certificate alone (no UsernameToken)")
 	_, err = noToken.OpenSession(e.ctx, req)
@@ -54,7 +55,7 @@ func scSessionNeedsPassword(e *env) {
 		errors.As(err, &known)
 	}
 	// personB has no account: the same answer, word for word.
-	stranger := esfreg.SessionRequest{Key: e.individualAuth(personB), Password: wrongPW, TIN: personB.IIN}
+	stranger := esfclient.SessionRequest{Key: e.individualAuth(personB), Password: wrongPW, TIN: personB.IIN}
 	_, err = e.c.CreateSession(e.ctx, stranger)
 	var unknown *esfreg.Error
 	if e.refused(err, errSecurity, "createSession for an IIN without an account") && known != nil {
@@ -71,7 +72,7 @@ func scSessionNeedsPassword(e *env) {
 // without an account is throttled alike.
 func scPasswordThrottle(e *env) {
 	auth := e.registeredIndividual("throttle@example.kz")
-	right := esfreg.SessionRequest{Key: auth, Password: password, TIN: personA.IIN}
+	right := esfclient.SessionRequest{Key: auth, Password: password, TIN: personA.IIN}
 	wrong := right
 	wrong.Password = wrongPW
 
@@ -90,7 +91,7 @@ func scPasswordThrottle(e *env) {
 	e.refused(err, errTooMany, "the right portal password after %d wrong ones", throttleLimit)
 
 	// An IIN without an account: the same count, the same lock.
-	stranger := esfreg.SessionRequest{Key: e.individualAuth(personB), Password: wrongPW, TIN: personB.IIN}
+	stranger := esfclient.SessionRequest{Key: e.individualAuth(personB), Password: wrongPW, TIN: personB.IIN}
 	for i := range throttleLimit {
 		_, err := e.c.OpenSession(e.ctx, stranger)
 		e.refused(err, errSecurity, "UsernameToken of an IIN without an account, try %d", i+1)
@@ -198,7 +199,7 @@ func scControlValidates(e *env) {
 	}
 	// The queued faults were all refused: createSessionSigned still works.
 	auth := e.registeredIndividual("control@example.kz")
-	sess, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: personA.IIN})
+	sess, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: personA.IIN})
 	e.must(err, "createSessionSigned after the refused fault requests")
 	_, _ = sess.Close(e.ctx)
 }
@@ -210,20 +211,20 @@ func (e *env) registeredIndividual(email string) *certs.KeyStore {
 	e.t.Helper()
 	e.seedRegister()
 	auth, sign := e.individualAuth(personA), e.individualSign(personA)
-	e.register("individual", esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm(email)},
+	e.register("individual", esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: personForm(email)},
 		auth, password, esfreg.AgreementIndividual)
 	return auth
 }
 
 // client returns a client of the target like e.c, changed by modify.
-func (e *env) client(modify func(*esfreg.ClientOptions)) *esfreg.Client {
+func (e *env) client(modify func(*esfclient.Options)) *esfclient.Client {
 	e.t.Helper()
-	o := esfreg.ClientOptions{BaseURL: e.target.BaseURL(), HTTPClient: e.hc}
+	o := esfclient.Options{BaseURL: e.target.BaseURL(), HTTPClient: e.hc}
 	if e.ctl != nil {
 		o.Now = e.clock
 	}
 	modify(&o)
-	c, err := esfreg.NewClient(o)
+	c, err := esfclient.New(o)
 	if err != nil {
 		e.t.Fatalf("conformance: %v", err)
 	}

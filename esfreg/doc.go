@@ -1,7 +1,9 @@
 // Package esfreg holds the registration rules of ИС ЭСФ, Kazakhstan's
 // electronic invoice system, as pure Go with no HTTP in it: the mock
-// enforces them server-side and the client checks them before it sends
-// anything.
+// (mockserver) enforces them server-side and the client (package
+// esfclient) checks them before it sends anything. An integrator who talks
+// to ESF needs esfclient, and from here only the types it takes and
+// returns (Form, Category, Taxpayer, Profile, *Error and its codes).
 //
 // A registration's life, in three lines:
 //

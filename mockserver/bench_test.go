@@ -19,6 +19,7 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
 )
@@ -142,7 +143,7 @@ func benchRegistration(b *testing.B, hasher esfreg.PasswordHasher) {
 	lat := &latencies{next: srv.Server}
 	ts := httptest.NewServer(lat)
 	defer ts.Close()
-	c, err := esfreg.NewClient(esfreg.ClientOptions{BaseURL: ts.URL, Now: srv.Now})
+	c, err := esfclient.New(esfclient.Options{BaseURL: ts.URL, Now: srv.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func benchRegistration(b *testing.B, hasher esfreg.PasswordHasher) {
 				}
 				auth, sign := people[i][0], people[i][1]
 				email := fmt.Sprintf("bench%d@example.kz", i)
-				if _, err := c.Register(ctx, esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: form(email)}); err != nil {
+				if _, err := c.Register(ctx, esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: form(email)}); err != nil {
 					b.Error(err)
 					return
 				}
@@ -193,7 +194,7 @@ func BenchmarkSOAPSessionCycle(b *testing.B) {
 	lat := &latencies{next: srv.Server}
 	ts := httptest.NewServer(lat)
 	defer ts.Close()
-	c, err := esfreg.NewClient(esfreg.ClientOptions{BaseURL: ts.URL, Now: srv.Now})
+	c, err := esfclient.New(esfclient.Options{BaseURL: ts.URL, Now: srv.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func BenchmarkSOAPSessionCycle(b *testing.B) {
 	people := benchPeople(b, srv, workers)
 	for i, p := range people {
 		email := fmt.Sprintf("soap%d@example.kz", i)
-		if _, err := c.Register(ctx, esfreg.Registration{Category: esfreg.Individual, Key: p[0], Signer: p[1], Form: form(email)}); err != nil {
+		if _, err := c.Register(ctx, esfclient.Registration{Category: esfreg.Individual, Key: p[0], Signer: p[1], Form: form(email)}); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := c.CompleteRegistration(ctx, srv.MailTo(email)[0].Link, p[0], password); err != nil {
@@ -219,7 +220,7 @@ func BenchmarkSOAPSessionCycle(b *testing.B) {
 		go func(p [2]*certs.KeyStore) {
 			defer wg.Done()
 			for next.Add(1) <= int64(b.N) {
-				sess, err := c.OpenSession(ctx, esfreg.SessionRequest{Key: p[0], Password: password, TIN: p[0].Certificate.IIN})
+				sess, err := c.OpenSession(ctx, esfclient.SessionRequest{Key: p[0], Password: password, TIN: p[0].Certificate.IIN})
 				if err != nil {
 					b.Error(err)
 					return

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
 )
@@ -30,9 +31,9 @@ func TestEveryCodeReachesTheClient(t *testing.T) {
 			want := code
 			switch code {
 			case mockserver.CodeSecurityError:
-				want = esfreg.SecurityErrorCode
+				want = esfclient.CodeSecurityError
 			case mockserver.CodeSessionAlreadyOpen:
-				want = esfreg.SessionAlreadyOpenCode
+				want = esfclient.CodeSessionAlreadyOpen
 			}
 			require.ErrorAs(t, err, &ee, "SOAP")
 			assert.Equal(t, want, ee.Code)

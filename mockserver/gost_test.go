@@ -10,6 +10,7 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/internal/testref"
 	"github.com/esfkit/esf/mockserver"
@@ -25,10 +26,10 @@ func TestScenarioGOSTHead(t *testing.T) {
 	res := e.register(esfreg.LegalEntity, head, head, legalForm("gost@example.kz"), head)
 	assert.Len(t, res.Agreements, 2)
 
-	_, err := e.c.CreateSession(e.ctx, esfreg.SessionRequest{Key: head, Password: password, TIN: certstest.TestBIN})
+	_, err := e.c.CreateSession(e.ctx, esfclient.SessionRequest{Key: head, Password: password, TIN: certstest.TestBIN})
 	assert.ErrorIs(t, err, &esfreg.Error{Code: mockserver.CodeMethodNotSupportGOST})
 
-	sess, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: head, Password: password, TIN: certstest.TestBIN})
+	sess, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: head, Password: password, TIN: certstest.TestBIN})
 	require.NoError(t, err)
 	st, err := sess.Status(e.ctx)
 	require.NoError(t, err)
@@ -61,7 +62,7 @@ func TestScenarioRealNCAGOSTKeys(t *testing.T) {
 	login, err := e.c.Login(e.ctx, individual, password)
 	require.NoError(t, err)
 	assert.Len(t, login.Profiles, 2)
-	sess, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: head, Password: password, TIN: certstest.TestBIN})
+	sess, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: head, Password: password, TIN: certstest.TestBIN})
 	require.NoError(t, err)
 	_, _ = sess.Close(e.ctx)
 
@@ -74,24 +75,24 @@ func TestSOAPTicketsAndTokens(t *testing.T) {
 	e := newEnv(t)
 	auth, sign := e.ks(certstest.FixtureIndividualAuth), e.ks(certstest.FixtureIndividualSign)
 	e.register(esfreg.Individual, auth, sign, form("soap@example.kz"), auth)
-	req := esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN}
+	req := esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN}
 
 	t.Run("UsernameToken required", func(t *testing.T) {
-		noToken, err := esfreg.NewClient(esfreg.ClientOptions{BaseURL: e.srv.URL, Now: e.srv.Now, NoUsernameToken: true})
+		noToken, err := esfclient.New(esfclient.Options{BaseURL: e.srv.URL, Now: e.srv.Now, NoUsernameToken: true})
 		require.NoError(t, err)
 		_, err = noToken.OpenSession(e.ctx, req)
-		assert.ErrorIs(t, err, &esfreg.Error{Code: esfreg.SecurityErrorCode})
+		assert.ErrorIs(t, err, &esfreg.Error{Code: esfclient.CodeSecurityError})
 		bad := req
 		bad.Password = "Wrong12345"
 		_, err = e.c.OpenSession(e.ctx, bad)
-		assert.ErrorIs(t, err, &esfreg.Error{Code: esfreg.SecurityErrorCode})
+		assert.ErrorIs(t, err, &esfreg.Error{Code: esfclient.CodeSecurityError})
 	})
 	t.Run("an AUTH key or GOST key opens; a SIGN-only RSA key does not", func(t *testing.T) {
-		_, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: sign, Password: password, TIN: certstest.TestIIN})
+		_, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: sign, Password: password, TIN: certstest.TestIIN})
 		assert.ErrorIs(t, err, esfreg.ErrCertificateIsNotForAuth)
 	})
 	t.Run("no profile for the TIN", func(t *testing.T) {
-		_, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestBIN})
+		_, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestBIN})
 		assert.ErrorIs(t, err, esfreg.ErrEnterpriseNotFoundForUser)
 	})
 	t.Run("session times out", func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
 	"github.com/esfkit/esf/xmlsig"
@@ -30,7 +31,7 @@ func mustRead(t *testing.T, path string) []byte {
 func newEnvAt(t *testing.T, at time.Time, modify ...func(*mockserver.Options)) *env {
 	t.Helper()
 	srv := mockserver.NewTestServer(t, append([]func(*mockserver.Options){mockserver.FixedClock(at)}, modify...)...)
-	c, err := esfreg.NewClient(esfreg.ClientOptions{BaseURL: srv.URL, Now: srv.Now})
+	c, err := esfclient.New(esfclient.Options{BaseURL: srv.URL, Now: srv.Now})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)

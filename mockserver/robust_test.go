@@ -18,6 +18,7 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
 )
@@ -33,7 +34,7 @@ func TestConcurrentRegistrationsOfOneBIN(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, err := e.c.Register(e.ctx, esfreg.Registration{Category: esfreg.LegalEntity, Key: sign, Signer: sign, Form: legalForm(fmt.Sprintf("race%d@example.kz", i))})
+			_, err := e.c.Register(e.ctx, esfclient.Registration{Category: esfreg.LegalEntity, Key: sign, Signer: sign, Form: legalForm(fmt.Sprintf("race%d@example.kz", i))})
 			if err == nil {
 				wins.Add(1)
 			} else {
@@ -69,7 +70,7 @@ func TestLoad32Flows(t *testing.T) {
 	counting := &statusCounter{next: e.srv.Server, fivexx: &fivexx}
 	ts := httptest.NewServer(counting)
 	defer ts.Close()
-	c, err := esfreg.NewClient(esfreg.ClientOptions{BaseURL: ts.URL, Now: e.srv.Now})
+	c, err := esfclient.New(esfclient.Options{BaseURL: ts.URL, Now: e.srv.Now})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -96,7 +97,7 @@ func TestLoad32Flows(t *testing.T) {
 		go func(p person, i int) {
 			defer wg.Done()
 			email := fmt.Sprintf("load%d@example.kz", i)
-			if _, err := c.Register(ctx, esfreg.Registration{Category: esfreg.Individual, Key: p.auth, Signer: p.sign, Form: form(email)}); err != nil {
+			if _, err := c.Register(ctx, esfclient.Registration{Category: esfreg.Individual, Key: p.auth, Signer: p.sign, Form: form(email)}); err != nil {
 				errs <- err
 				return
 			}
@@ -105,7 +106,7 @@ func TestLoad32Flows(t *testing.T) {
 				errs <- err
 				return
 			}
-			sess, err := c.OpenSession(ctx, esfreg.SessionRequest{Key: p.auth, Password: password, TIN: p.auth.Certificate.IIN})
+			sess, err := c.OpenSession(ctx, esfclient.SessionRequest{Key: p.auth, Password: password, TIN: p.auth.Certificate.IIN})
 			if err != nil {
 				errs <- err
 				return
@@ -171,7 +172,7 @@ func TestStateFileRestart(t *testing.T) {
 	_, err = again.Taxpayer(certstest.TestBIN)
 	require.NoError(t, err)
 	assert.NotEmpty(t, again.Mail())
-	c, err := esfreg.NewClient(esfreg.ClientOptions{BaseURL: again.URL, Now: again.Now})
+	c, err := esfclient.New(esfclient.Options{BaseURL: again.URL, Now: again.Now})
 	require.NoError(t, err)
 	_, err = c.Login(e.ctx, auth, password)
 	require.NoError(t, err, "the password survives the restart")

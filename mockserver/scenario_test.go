@@ -10,6 +10,7 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
 )
@@ -22,14 +23,14 @@ const password = "Qazwsx12345"
 type env struct {
 	t   *testing.T
 	srv *mockserver.TestServer
-	c   *esfreg.Client
+	c   *esfclient.Client
 	ctx context.Context
 }
 
 func newEnv(t *testing.T, modify ...func(*mockserver.Options)) *env {
 	t.Helper()
 	srv := mockserver.NewTestServer(t, append([]func(*mockserver.Options){mockserver.FixedClock(at)}, modify...)...)
-	c, err := esfreg.NewClient(esfreg.ClientOptions{BaseURL: srv.URL, Now: srv.Now})
+	c, err := esfclient.New(esfclient.Options{BaseURL: srv.URL, Now: srv.Now})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
@@ -64,9 +65,9 @@ func legalForm(email string) esfreg.Form {
 }
 
 // register runs the four steps and follows the e-mailed link.
-func (e *env) register(cat esfreg.Category, key, signer *certs.KeyStore, f esfreg.Form, auth *certs.KeyStore) *esfreg.RegisterResult {
+func (e *env) register(cat esfreg.Category, key, signer *certs.KeyStore, f esfreg.Form, auth *certs.KeyStore) *esfclient.RegisterResult {
 	e.t.Helper()
-	res, err := e.c.Register(e.ctx, esfreg.Registration{Category: cat, Key: key, Signer: signer, Form: f})
+	res, err := e.c.Register(e.ctx, esfclient.Registration{Category: cat, Key: key, Signer: signer, Form: f})
 	require.NoError(e.t, err)
 	assert.Equal(e.t, esfreg.RequestCreatedMessage, res.Request.Message)
 	mails := e.srv.MailTo(res.Request.Email)
@@ -98,7 +99,7 @@ func TestScenarioIndividual(t *testing.T) {
 	_, err = e.c.Login(e.ctx, auth, "Wrong12345")
 	assert.ErrorIs(t, err, esfreg.ErrPasswordInvalid)
 
-	sess, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
+	sess, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
 	require.NoError(t, err)
 	u, err := sess.CurrentUser(e.ctx)
 	require.NoError(t, err)
@@ -128,7 +129,7 @@ func TestScenarioLegalEntityHeadSignsTwoAgreements(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []esfreg.ProfileType{esfreg.ProfileIndividual, esfreg.ProfileAdminEnterprise}, types)
 
-	sess, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestBIN})
+	sess, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestBIN})
 	require.NoError(t, err)
 	profiles, err := sess.Profiles(e.ctx)
 	require.NoError(t, err)
@@ -139,9 +140,11 @@ func TestScenarioLegalEntityHeadSignsTwoAgreements(t *testing.T) {
 	assert.Equal(t, certstest.TestIIN, u.Taxpayer.EnterpriseAdministrator)
 
 	// One open session per user: a second one is refused, then recovered.
-	_, err = e.c.CreateSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestBIN})
-	assert.ErrorIs(t, err, &esfreg.Error{Code: esfreg.SessionAlreadyOpenCode})
-	again, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestBIN})
+	_, err = e.c.CreateSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestBIN})
+	assert.ErrorIs(t, err, &esfreg.Error{Code: esfclient.CodeSessionAlreadyOpen})
+	_, err = e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestBIN})
+	assert.ErrorIs(t, err, esfclient.ErrSessionAlreadyOpen, "OpenSession closed another session without being asked")
+	again, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestBIN, CloseOpenSession: true})
 	require.NoError(t, err)
 	assert.NotEqual(t, sess.ID, again.ID)
 
@@ -243,9 +246,9 @@ func TestScenarioChangeOfHead(t *testing.T) {
 			assert.Equal(t, esfreg.StatusEnterpriseAdminChangeBlocked, p.Status, "the old head's profile is blocked")
 		}
 	}
-	_, err = e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: oldAuth, Password: password, TIN: certstest.TestBIN})
+	_, err = e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: oldAuth, Password: password, TIN: certstest.TestBIN})
 	assert.Error(t, err, "the old head cannot act for the entity any more")
-	sess, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: newAuth, Password: password, TIN: certstest.TestBIN})
+	sess, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: newAuth, Password: password, TIN: certstest.TestBIN})
 	require.NoError(t, err)
 	_, _ = sess.Close(e.ctx)
 }
@@ -284,7 +287,7 @@ func TestScenarioRefusals(t *testing.T) {
 	e := newEnv(t)
 	t.Run("AUTH key signs an agreement", func(t *testing.T) {
 		auth := e.ks(certstest.FixtureIndividualAuth)
-		_, err := e.c.Register(e.ctx, esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: auth, Form: form("a@example.kz")})
+		_, err := e.c.Register(e.ctx, esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: auth, Form: form("a@example.kz")})
 		assert.ErrorIs(t, err, esfreg.ErrCertificateIsNotForSigning)
 	})
 	t.Run("revoked key", func(t *testing.T) {
@@ -326,8 +329,8 @@ func TestLoginThrottleAndFaults(t *testing.T) {
 	require.NoError(t, err)
 
 	require.NoError(t, e.srv.QueueFault(mockserver.Fault{Match: "createSessionSigned", Code: "SYSTEM_DOWN"}))
-	_, err = e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
+	_, err = e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
 	assert.ErrorIs(t, err, &esfreg.Error{Code: "SYSTEM_DOWN"})
-	_, err = e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
+	_, err = e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
 	require.NoError(t, err, "the fault hit one call")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
 )
@@ -87,7 +88,7 @@ func TestCloseSessionOnlyYourOwn(t *testing.T) {
 	e := newEnv(t)
 	auth, sign := e.ks(certstest.FixtureIndividualAuth), e.ks(certstest.FixtureIndividualSign)
 	e.register(esfreg.Individual, auth, sign, form("own@example.kz"), auth)
-	sess, err := e.c.OpenSession(e.ctx, esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
+	sess, err := e.c.OpenSession(e.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
 	require.NoError(t, err)
 
 	// A second account: the entrepreneur (another IIN).
@@ -147,7 +148,7 @@ func TestPasswordThrottleAcrossFaces(t *testing.T) {
 	e := newEnv(t)
 	auth, sign := e.ks(certstest.FixtureIndividualAuth), e.ks(certstest.FixtureIndividualSign)
 	e.register(esfreg.Individual, auth, sign, form("lock@example.kz"), auth)
-	right := esfreg.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN}
+	right := esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN}
 	wrong := right
 	wrong.Password = "Wrong12345x"
 	for i := range mockserver.MaxFailedLogins {

@@ -3,8 +3,10 @@
 // key (RSA or GOST), SessionService.createSessionSigned for a TIN (here
 // the legal entity's BIN), then currentUser and currentUserProfiles — one
 // person, several profiles — and closeSession. ESF allows one open session
-// per user: a second one is refused until the open one is closed with
-// closeSessionBySignedCredentials, which OpenSession does by itself.
+// per user: a second one is refused (esfclient.ErrSessionAlreadyOpen)
+// until the open one is closed; OpenSession closes it with
+// closeSessionBySignedCredentials only when SessionRequest.CloseOpenSession
+// asks, since it may be another worker's.
 //
 //	go run ./examples/api-session
 //
@@ -23,6 +25,7 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/examples/internal/demo"
 )
@@ -53,7 +56,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 		if err := env.SeedTaxpayer(demo.Entity(demo.Head), true); err != nil {
 			return env.Fail(err)
 		}
-		if _, err := env.Register(esfreg.Registration{Category: esfreg.LegalEntity, Key: sign, Signer: sign,
+		if _, err := env.Register(esfclient.Registration{Category: esfreg.LegalEntity, Key: sign, Signer: sign,
 			Form: demo.Form(esfreg.LegalEntity, "api@example.kz", password)}, auth, password); err != nil {
 			if env.Skipped(err) {
 				return 0
@@ -71,7 +74,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	}
 	env.Printf("  Версия: %s\n", version)
 
-	req := esfreg.SessionRequest{Key: auth, Password: password, TIN: tin}
+	req := esfclient.SessionRequest{Key: auth, Password: password, TIN: tin}
 	env.Step("AuthService.createAuthTicket → подпись → SessionService.createSessionSigned")
 	env.Certificate("Ключ", auth)
 	env.Printf("  ИИН/БИН: %s\n", tin)
@@ -108,8 +111,14 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 			return env.Fail(err)
 		}
 	}
-	env.Printf("  closeSessionBySignedCredentials и createSessionSigned:\n")
-	again, err := c.OpenSession(ctx, req)
+	env.Printf("  SessionService.createSessionSigned:\n")
+	if _, err := c.OpenSession(ctx, req); !env.Refusal(err) {
+		return env.Fail(err)
+	}
+	env.Printf("  closeSessionBySignedCredentials и createSessionSigned (CloseOpenSession):\n")
+	replace := req
+	replace.CloseOpenSession = true
+	again, err := c.OpenSession(ctx, replace)
 	if err != nil {
 		return env.Fail(err)
 	}

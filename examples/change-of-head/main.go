@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/examples/internal/demo"
 )
@@ -55,7 +56,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	if err != nil {
 		return env.Fail(err)
 	}
-	if _, err := env.Register(esfreg.Registration{Category: esfreg.LegalEntity, Key: oldSign, Signer: oldSign,
+	if _, err := env.Register(esfclient.Registration{Category: esfreg.LegalEntity, Key: oldSign, Signer: oldSign,
 		Form: demo.Form(esfreg.LegalEntity, "old-head@example.kz", oldPassword)}, oldAuth, oldPassword); err != nil {
 		return env.Fail(err)
 	}
@@ -89,7 +90,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	}
 	env.Step("Справочник обновлён %s по Алматы", refresh.Format("02.01.2006 15:04"))
 
-	login, err := env.Register(esfreg.Registration{Category: esfreg.LegalEntity, Key: newSign, Signer: newSign,
+	login, err := env.Register(esfclient.Registration{Category: esfreg.LegalEntity, Key: newSign, Signer: newSign,
 		Form: demo.Form(esfreg.LegalEntity, "new-head@example.kz", newPassword)}, newAuth, newPassword)
 	if err != nil {
 		return env.Fail(err)

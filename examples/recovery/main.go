@@ -21,6 +21,7 @@ import (
 	"os"
 
 	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/examples/internal/demo"
 )
@@ -48,7 +49,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 		return env.Fail(err)
 	}
 	if env.Control != nil { // on a real server the account exists already
-		if _, err := env.Register(esfreg.Registration{Category: esfreg.Individual, Key: auth, Signer: sign,
+		if _, err := env.Register(esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: sign,
 			Form: demo.Form(esfreg.Individual, oldEmail, password)}, auth, password); err != nil {
 			return env.Fail(err)
 		}

@@ -26,6 +26,7 @@ var layers = [][]string{
 	{"xmlsig"},
 	{"agreement"},
 	{"esfreg"},
+	{"esfclient"},
 	{"mockserver"},
 	{"conformance"},
 	{"cmd/esf"},

@@ -20,6 +20,7 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/conformance"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
 )
@@ -32,7 +33,7 @@ const EnvURL = "ESF_URL"
 // Env is one run of an example.
 type Env struct {
 	// Client runs the flows against the server.
-	Client *esfreg.Client
+	Client *esfclient.Client
 	// Control is the mock's control API; nil when the server has none.
 	Control conformance.Control
 	// URL is the server's base URL.
@@ -101,7 +102,7 @@ func Start(ctx context.Context, name, doc string, args []string, out io.Writer, 
 	} else if err := e.serve(pinned); err != nil {
 		return nil, err
 	}
-	c, err := esfreg.NewClient(esfreg.ClientOptions{BaseURL: e.URL, Now: e.Now})
+	c, err := esfclient.New(esfclient.Options{BaseURL: e.URL, Now: e.Now})
 	if err != nil {
 		e.Close()
 		return nil, err

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 )
 
@@ -59,7 +60,7 @@ func (e *Env) PrintForm(f esfreg.Form) {
 // logs in with auth and password, which completes the registration. On a
 // server without the control API it says what the user does next and
 // returns an error Skipped recognises.
-func (e *Env) Complete(address string, auth *certs.KeyStore, password string) (*esfreg.LoginResponse, error) {
+func (e *Env) Complete(address string, auth *certs.KeyStore, password string) (*esfclient.LoginResponse, error) {
 	m, err := e.Mail(address, SubjectRegistration)
 	if err != nil {
 		return nil, err
@@ -78,7 +79,7 @@ func (e *Env) Complete(address string, auth *certs.KeyStore, password string) (*
 
 // Register runs the four steps quietly and completes the registration:
 // for the examples in which a registration is the setting, not the flow.
-func (e *Env) Register(r esfreg.Registration, auth *certs.KeyStore, password string) (*esfreg.LoginResponse, error) {
+func (e *Env) Register(r esfclient.Registration, auth *certs.KeyStore, password string) (*esfclient.LoginResponse, error) {
 	e.Step("Регистрация: %s — %s, ИИН %s", r.Category.Title(), r.Key.Certificate.FullName(), r.Key.Certificate.IIN)
 	res, err := e.Client.Register(e.ctx, r)
 	if err != nil {

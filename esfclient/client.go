@@ -1,4 +1,4 @@
-package esfreg
+package esfclient
 
 import (
 	"bytes"
@@ -17,12 +17,13 @@ import (
 
 	"github.com/esfkit/esf/agreement"
 	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/xmlsig"
 )
 
-// ClientOptions configure a Client. BaseURL is required; the rest have
+// Options configure a Client. BaseURL is required; the rest have
 // useful zero values.
-type ClientOptions struct {
+type Options struct {
 	// BaseURL is the portal's origin, e.g. "https://esf.gov.kz:8443" or a
 	// mock's "http://127.0.0.1:8080"; the paths /esf-web/… are appended.
 	BaseURL string
@@ -46,15 +47,15 @@ type ClientOptions struct {
 // anything, signing with xmlsig and agreement, and turning every refusal
 // into an *Error whose Code errors.Is can test.
 type Client struct {
-	opts ClientOptions
+	opts Options
 	http *http.Client
 }
 
 // NewClient returns a Client for opts.
-func NewClient(opts ClientOptions) (*Client, error) {
+func New(opts Options) (*Client, error) {
 	u, err := url.Parse(opts.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("esfreg: client: base URL %q is not an http(s) URL", opts.BaseURL)
+		return nil, fmt.Errorf("esfclient: base URL %q is not an http(s) URL", opts.BaseURL)
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	c := &Client{opts: opts, http: opts.HTTPClient}
@@ -74,7 +75,7 @@ func (c *Client) now() time.Time {
 // sign signs an XML document with a key store (xmlsig, NCA's shape).
 func (c *Client) sign(doc []byte, ks *certs.KeyStore) ([]byte, error) {
 	if ks == nil {
-		return nil, errors.New("esfreg: client: a key store is needed to sign")
+		return nil, errors.New("esfclient: a key store is needed to sign")
 	}
 	signer, err := ks.Signer()
 	if err != nil {
@@ -92,7 +93,7 @@ func (c *Client) do(ctx context.Context, method, path, contentType string, body 
 		var req *http.Request
 		req, err = http.NewRequestWithContext(ctx, method, c.url(path), bytes.NewReader(body))
 		if err != nil {
-			return fmt.Errorf("esfreg: client: %w", err)
+			return fmt.Errorf("esfclient: %w", err)
 		}
 		if contentType != "" {
 			req.Header.Set("Content-Type", contentType)
@@ -111,12 +112,12 @@ func (c *Client) do(ctx context.Context, method, path, contentType string, body 
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("esfreg: client: %s %s: %w", method, path, err)
+		return fmt.Errorf("esfclient: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return fmt.Errorf("esfreg: client: %s %s: %w", method, path, err)
+		return fmt.Errorf("esfclient: %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
 		return decodeError(resp.StatusCode, data)
@@ -129,7 +130,7 @@ func (c *Client) do(ctx context.Context, method, path, contentType string, body 
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("esfreg: client: %s %s: answer is not the expected JSON: %w", method, path, err)
+		return fmt.Errorf("esfclient: %s %s: answer is not the expected JSON: %w", method, path, err)
 	}
 	return nil
 }
@@ -139,24 +140,24 @@ func (c *Client) url(path string) string { return c.opts.BaseURL + path }
 // decodeError turns the portal's error answer into *Error (or Errors).
 func decodeError(status int, data []byte) error {
 	var body struct {
-		Code    Code     `json:"code"`
-		Message string   `json:"message"`
-		Field   string   `json:"field"`
-		Errors  []*Error `json:"errors"`
+		Code    esfreg.Code     `json:"code"`
+		Message string          `json:"message"`
+		Field   string          `json:"field"`
+		Errors  []*esfreg.Error `json:"errors"`
 	}
 	if err := json.Unmarshal(data, &body); err != nil || body.Code == "" {
-		return &Error{Code: "HTTP_" + Code(fmt.Sprint(status)), Message: strings.TrimSpace(string(data))}
+		return &esfreg.Error{Code: "HTTP_" + esfreg.Code(fmt.Sprint(status)), Message: strings.TrimSpace(string(data))}
 	}
 	if len(body.Errors) > 1 {
-		return Errors(body.Errors)
+		return esfreg.Errors(body.Errors)
 	}
-	return &Error{Code: body.Code, Field: body.Field, Message: body.Message}
+	return &esfreg.Error{Code: body.Code, Field: body.Field, Message: body.Message}
 }
 
 func (c *Client) postJSON(ctx context.Context, path string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
-		return fmt.Errorf("esfreg: client: %w", err)
+		return fmt.Errorf("esfclient: %w", err)
 	}
 	return c.do(ctx, http.MethodPost, path, "application/json", body, out)
 }
@@ -176,21 +177,21 @@ func (c *Client) signedTicket(ctx context.Context, ks *certs.KeyStore) (string, 
 
 // RegistrationStart is step 1's answer: the prefilled form of step 2.
 type RegistrationStart struct {
-	ApplicationID        string    `json:"applicationId"`
-	Form                 Form      `json:"form"`
-	ExistingAccount      bool      `json:"existingAccount"`
-	HasIndividualProfile bool      `json:"hasIndividualProfile"`
-	Taxpayer             *Taxpayer `json:"taxpayer,omitempty"`
+	ApplicationID        string           `json:"applicationId"`
+	Form                 esfreg.Form      `json:"form"`
+	ExistingAccount      bool             `json:"existingAccount"`
+	HasIndividualProfile bool             `json:"hasIndividualProfile"`
+	Taxpayer             *esfreg.Taxpayer `json:"taxpayer,omitempty"`
 }
 
 // StartRegistration is step 1, "Выбор сертификата": it proves key by
 // signing the portal's ticket and gets the prefilled form. It checks first
 // that key fits the category (CheckCertificate).
-func (c *Client) StartRegistration(ctx context.Context, category Category, key *certs.KeyStore) (*RegistrationStart, error) {
+func (c *Client) StartRegistration(ctx context.Context, category esfreg.Category, key *certs.KeyStore) (*RegistrationStart, error) {
 	if key == nil {
-		return nil, NewError(CodeFieldRequired, "certificate")
+		return nil, esfreg.NewError(esfreg.CodeFieldRequired, "certificate")
 	}
-	if err := CheckCertificate(category, key.Certificate, CertOptions{Now: c.now(), IDOptions: IDOptions{AllowTestIdentities: true}}); err != nil {
+	if err := esfreg.CheckCertificate(category, key.Certificate, esfreg.CertOptions{Now: c.now(), IDOptions: esfreg.IDOptions{AllowTestIdentities: true}}); err != nil {
 		return nil, err
 	}
 	ticket, err := c.signedTicket(ctx, key)
@@ -214,16 +215,16 @@ func (c *Client) lang() string {
 
 // AgreementToSign is one agreement step 3 asks for: the document to sign.
 type AgreementToSign struct {
-	Kind     AgreementKind `json:"kind"`
-	Title    string        `json:"title"`
-	Document string        `json:"document"`
+	Kind     esfreg.AgreementKind `json:"kind"`
+	Title    string               `json:"title"`
+	Document string               `json:"document"`
 }
 
 // SubmitForm is step 2, "Регистрационные данные": it sends the form and
 // gets the agreements to sign (two for a head not yet registered as an
 // individual). The form is validated first (Form.Validate).
-func (c *Client) SubmitForm(ctx context.Context, start *RegistrationStart, f Form) ([]AgreementToSign, error) {
-	opts := FormOptions{Now: c.now(), ExistingAccount: start.ExistingAccount, IDOptions: IDOptions{AllowTestIdentities: true}}
+func (c *Client) SubmitForm(ctx context.Context, start *RegistrationStart, f esfreg.Form) ([]AgreementToSign, error) {
+	opts := esfreg.FormOptions{Now: c.now(), ExistingAccount: start.ExistingAccount, IDOptions: esfreg.IDOptions{AllowTestIdentities: true}}
 	if err := f.Validate(opts); err != nil {
 		return nil, err
 	}
@@ -250,16 +251,16 @@ type RegistrationRequest struct {
 // "Запрос создан успешно…" and e-mails the link.
 func (c *Client) SignAgreements(ctx context.Context, start *RegistrationStart, list []AgreementToSign, signer *certs.KeyStore) (*RegistrationRequest, error) {
 	if signer == nil {
-		return nil, NewError(CodeCertificateIsNotForSigning, "")
+		return nil, esfreg.NewError(esfreg.CodeCertificateIsNotForSigning, "")
 	}
 	var signed []string
 	for _, a := range list {
 		doc, err := agreement.Parse([]byte(a.Document))
 		if err != nil {
-			return nil, fmt.Errorf("esfreg: client: the %s agreement the portal sent: %w", a.Kind, err)
+			return nil, fmt.Errorf("esfclient: the %s agreement the portal sent: %w", a.Kind, err)
 		}
 		if err := agreement.CheckSigner(doc, signer.Certificate); err != nil {
-			return nil, wrapError(CodeCertificateIsNotForSigning, "", err)
+			return nil, wrapError(esfreg.CodeCertificateIsNotForSigning, err)
 		}
 		s, err := c.sign([]byte(a.Document), signer)
 		if err != nil {
@@ -279,10 +280,10 @@ func (c *Client) SignAgreements(ctx context.Context, start *RegistrationStart, l
 // fields the certificate does not give (e-mail, password, ID document,
 // address…). Fields of Form left empty keep the prefilled values.
 type Registration struct {
-	Category Category
+	Category esfreg.Category
 	Key      *certs.KeyStore
 	Signer   *certs.KeyStore
-	Form     Form
+	Form     esfreg.Form
 }
 
 // RegisterResult is a registration up to step 4.
@@ -316,7 +317,7 @@ func (c *Client) Register(ctx context.Context, r Registration) (*RegisterResult,
 }
 
 // mergeForm fills the prefilled form with what the user typed.
-func mergeForm(pre, typed Form) Form {
+func mergeForm(pre, typed esfreg.Form) esfreg.Form {
 	f := pre
 	set := func(dst *string, v string) {
 		if v != "" {
@@ -339,12 +340,12 @@ func mergeForm(pre, typed Form) Form {
 
 // LoginResponse is the portal's answer to a log-in.
 type LoginResponse struct {
-	Success  bool      `json:"success"`
-	Message  string    `json:"message,omitempty"`
-	IIN      string    `json:"iin"`
-	Email    string    `json:"email,omitempty"`
-	Profiles []Profile `json:"profiles"`
-	Profile  *Profile  `json:"profile,omitempty"`
+	Success  bool             `json:"success"`
+	Message  string           `json:"message,omitempty"`
+	IIN      string           `json:"iin"`
+	Email    string           `json:"email,omitempty"`
+	Profiles []esfreg.Profile `json:"profiles"`
+	Profile  *esfreg.Profile  `json:"profile,omitempty"`
 }
 
 // Login logs in on the portal as the real one does: the ticket signed with
@@ -357,7 +358,7 @@ func (c *Client) Login(ctx context.Context, auth *certs.KeyStore, password strin
 // token) and logs in, which completes the registration.
 func (c *Client) CompleteRegistration(ctx context.Context, link string, auth *certs.KeyStore, password string) (*LoginResponse, error) {
 	token := link[strings.LastIndex(link, "/")+1:]
-	path := RegistrationLinkPath + url.PathEscape(token)
+	path := esfreg.RegistrationLinkPath + url.PathEscape(token)
 	if err := c.do(ctx, http.MethodGet, path, "", nil, nil); err != nil {
 		return nil, err
 	}
@@ -366,9 +367,9 @@ func (c *Client) CompleteRegistration(ctx context.Context, link string, auth *ce
 
 func (c *Client) login(ctx context.Context, path string, auth *certs.KeyStore, password string) (*LoginResponse, error) {
 	if auth == nil {
-		return nil, NewError(CodeCertificateIsNotForAuth, "")
+		return nil, esfreg.NewError(esfreg.CodeCertificateIsNotForAuth, "")
 	}
-	if err := CheckAuthCertificate(auth.Certificate, CertOptions{Now: c.now(), IDOptions: IDOptions{AllowTestIdentities: true}}); err != nil {
+	if err := esfreg.CheckAuthCertificate(auth.Certificate, esfreg.CertOptions{Now: c.now(), IDOptions: esfreg.IDOptions{AllowTestIdentities: true}}); err != nil {
 		return nil, err
 	}
 	ticket, err := c.signedTicket(ctx, auth)
@@ -398,7 +399,7 @@ func (c *Client) login(ctx context.Context, path string, auth *certs.KeyStore, p
 // ChangeEmail changes the account's e-mail: the login (IIN) and the new
 // address, signed with a signing key of that IIN.
 func (c *Client) ChangeEmail(ctx context.Context, iin, email string, signer *certs.KeyStore) error {
-	if err := CheckEmail(email); err != nil {
+	if err := esfreg.CheckEmail(email); err != nil {
 		return err
 	}
 	doc, err := xml.Marshal(struct {
@@ -426,9 +427,9 @@ func (c *Client) RequestPasswordReset(ctx context.Context, iin, email string) er
 // is checked against the policy first.
 func (c *Client) ResetPassword(ctx context.Context, link, password string, signer *certs.KeyStore) error {
 	if signer == nil {
-		return NewError(CodeCertificateIsNotForSigning, "")
+		return esfreg.NewError(esfreg.CodeCertificateIsNotForSigning, "")
 	}
-	if err := CheckPassword(password, signer.Certificate.IIN); err != nil {
+	if err := esfreg.CheckPassword(password, signer.Certificate.IIN); err != nil {
 		return err
 	}
 	token := link[strings.LastIndex(link, "/")+1:]
@@ -446,4 +447,11 @@ func (c *Client) ResetPassword(ctx context.Context, link, password string, signe
 	}
 	return c.postJSON(ctx, "/esf-web/reset-password/"+url.PathEscape(token),
 		map[string]string{"password": password, "passwordConfirmation": password, "xmlDsig": string(signed)}, nil)
+}
+
+// wrapError is a refusal with code, caused by err.
+func wrapError(code esfreg.Code, err error) *esfreg.Error {
+	e := esfreg.NewError(code, "")
+	e.Err = err
+	return e
 }

@@ -1,4 +1,4 @@
-package esfreg
+package esfclient
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/esfreg"
 )
 
 // The SOAP API (esf-api.md §1): SOAP 1.1, namespace "esf", unqualified
@@ -23,13 +24,26 @@ const (
 	apiPath   = "/esf-web/ws/api1/"
 )
 
-// SecurityErrorCode is the Code of a fault the server answers a missing
+// CodeSecurityError is the Code of a fault the server answers a missing
 // or wrong UsernameToken with ("A security error was encountered…").
-const SecurityErrorCode Code = "SECURITY_ERROR"
+const CodeSecurityError esfreg.Code = "SECURITY_ERROR"
 
-// SessionAlreadyOpenCode is the Code of the fault "Can`t create a new user
+// CodeSessionAlreadyOpen is the Code of the fault "Can`t create a new user
 // session. User already has opened session with id …".
-const SessionAlreadyOpenCode Code = "SESSION_ALREADY_OPEN"
+const CodeSessionAlreadyOpen esfreg.Code = "SESSION_ALREADY_OPEN"
+
+// Refusals of the SOAP API to branch on with errors.Is (each matches any
+// *esfreg.Error of its Code).
+var (
+	// ErrSecurity: the UsernameToken is missing or wrong (the IIN has no
+	// account, or the password is not its account password).
+	ErrSecurity = esfreg.NewError(CodeSecurityError, "")
+	// ErrSessionAlreadyOpen: the user already has an open session (ESF
+	// allows one per user) — another worker's, perhaps. OpenSession
+	// closes it only when SessionRequest.CloseOpenSession asks; the
+	// error's Message carries the open session's ID.
+	ErrSessionAlreadyOpen = esfreg.NewError(CodeSessionAlreadyOpen, "")
+)
 
 // soapField is one child element of a request.
 type soapField struct{ name, value string }
@@ -74,20 +88,20 @@ func (c *Client) call(ctx context.Context, service, element string, token *[2]st
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("esfreg: client: %s: %w", service, err)
+		return nil, fmt.Errorf("esfclient: %s: %w", service, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return nil, fmt.Errorf("esfreg: client: %s: %w", service, err)
+		return nil, fmt.Errorf("esfclient: %s: %w", service, err)
 	}
 	var env soapNode
 	if err := xml.Unmarshal(data, &env); err != nil {
-		return nil, fmt.Errorf("esfreg: client: %s answered HTTP %d, not SOAP: %w", service, resp.StatusCode, err)
+		return nil, fmt.Errorf("esfclient: %s answered HTTP %d, not SOAP: %w", service, resp.StatusCode, err)
 	}
 	body := env.child("Body")
 	if body == nil || len(body.Children) == 0 {
-		return nil, fmt.Errorf("esfreg: client: %s: SOAP answer without a body", service)
+		return nil, fmt.Errorf("esfclient: %s: SOAP answer without a body", service)
 	}
 	first := &body.Children[0]
 	if first.XMLName.Local == "Fault" {
@@ -108,11 +122,11 @@ func faultError(f *soapNode) error {
 	}
 	switch {
 	case strings.HasPrefix(code, "A security error"):
-		return &Error{Code: SecurityErrorCode, Message: code}
+		return &esfreg.Error{Code: CodeSecurityError, Message: code}
 	case strings.Contains(code, "already has opened session"):
-		return &Error{Code: SessionAlreadyOpenCode, Message: code}
+		return &esfreg.Error{Code: CodeSessionAlreadyOpen, Message: code}
 	}
-	return &Error{Code: Code(code), Message: msg}
+	return &esfreg.Error{Code: esfreg.Code(code), Message: msg}
 }
 
 // soapNode is a generic XML element of an answer.
@@ -163,17 +177,25 @@ type SessionRequest struct {
 	Key         *certs.KeyStore
 	Password    string
 	TIN         string
-	ProfileType ProfileType
+	ProfileType esfreg.ProfileType
+	// CloseOpenSession closes the user's open session, if there is one,
+	// and opens a new one in its place. ESF keeps one open session per
+	// user: closing it ends whatever another worker (or another program
+	// of the same user) is doing with it, so this is only for a caller
+	// that knows the open session is its own, left over (a crashed run).
+	CloseOpenSession bool
 }
 
 // OpenSession opens a session the 2023+ way, for RSA and GOST keys alike:
 // AuthService.createAuthTicket, the ticket signed with the key,
 // SessionService.createSessionSigned. When the user already has an open
-// session (one per user), it closes that one with
+// session (ESF allows one per user) it fails with ErrSessionAlreadyOpen —
+// it never closes someone else's session — unless r.CloseOpenSession asks
+// for that: then it closes the open one with
 // closeSessionBySignedCredentials and tries once more.
 func (c *Client) OpenSession(ctx context.Context, r SessionRequest) (*Session, error) {
 	s, err := c.openSigned(ctx, r)
-	if errors.Is(err, &Error{Code: SessionAlreadyOpenCode}) {
+	if errors.Is(err, ErrSessionAlreadyOpen) && r.CloseOpenSession {
 		if _, cerr := c.CloseSessionBySignedCredentials(ctx, r); cerr != nil {
 			return nil, cerr
 		}
@@ -184,7 +206,7 @@ func (c *Client) OpenSession(ctx context.Context, r SessionRequest) (*Session, e
 
 func (c *Client) signTicket(ctx context.Context, key *certs.KeyStore) (string, error) {
 	if key == nil {
-		return "", NewError(CodeCertificateIsNotForAuth, "")
+		return "", esfreg.NewError(esfreg.CodeCertificateIsNotForAuth, "")
 	}
 	n, err := c.call(ctx, "AuthService", "createAuthTicketRequest", nil, soapField{"iin", key.Certificate.IIN})
 	if err != nil {
@@ -215,7 +237,7 @@ func (c *Client) openSigned(ctx context.Context, r SessionRequest) (*Session, er
 // here (METHOD_NOT_SUPPORT_GOST_2015): use OpenSession for them.
 func (c *Client) CreateSession(ctx context.Context, r SessionRequest) (*Session, error) {
 	if r.Key == nil {
-		return nil, NewError(CodeCertificateIsNotForAuth, "")
+		return nil, esfreg.NewError(esfreg.CodeCertificateIsNotForAuth, "")
 	}
 	n, err := c.call(ctx, "SessionService", "createSessionRequest", &[2]string{r.Key.Certificate.IIN, r.Password},
 		soapField{"tin", r.TIN}, soapField{"businessProfileType", string(r.ProfileType)},
@@ -279,9 +301,9 @@ type User struct {
 	IssueDate   string
 	IssuedBy    string
 	PassportNum string
-	Status      UserStatus
+	Status      esfreg.UserStatus
 	Reason      string
-	Taxpayer    Taxpayer
+	Taxpayer    esfreg.Taxpayer
 }
 
 // CurrentUser calls SessionService.currentUser.
@@ -292,31 +314,31 @@ func (s *Session) CurrentUser(ctx context.Context) (*User, error) {
 	}
 	u := n.child("user")
 	if u == nil {
-		return nil, errors.New("esfreg: client: currentUser answered without a user")
+		return nil, errors.New("esfclient: currentUser answered without a user")
 	}
 	out := &User{Login: u.text("login"), Email: u.text("email"), IssueDate: u.text("issueDate"), IssuedBy: u.text("issuedBy"),
-		PassportNum: u.text("passportNum"), Status: UserStatus(u.text("status")), Reason: u.text("reason")}
+		PassportNum: u.text("passportNum"), Status: esfreg.UserStatus(u.text("status")), Reason: u.text("reason")}
 	if t := u.child("taxpayer"); t != nil {
-		out.Taxpayer = Taxpayer{TIN: t.text("tin"), NameRu: t.text("nameRu"), NameKz: t.text("nameKz"),
+		out.Taxpayer = esfreg.Taxpayer{TIN: t.text("tin"), NameRu: t.text("nameRu"), NameKz: t.text("nameKz"),
 			LastNameRu: t.text("lastNameRu"), FirstNameRu: t.text("firstNameRu"), MiddleNameRu: t.text("middleNameRu"),
 			AddressRu: t.text("addressRu"), AddressKz: t.text("addressKz"), Resident: t.text("resident") == "true",
-			Type: EnterpriseType(t.text("type")), EnterpriseAdministrator: t.text("enterpriseAdministrator"), KOGD: t.text("kogd")}
+			Type: esfreg.EnterpriseType(t.text("type")), EnterpriseAdministrator: t.text("enterpriseAdministrator"), KOGD: t.text("kogd")}
 	}
 	return out, nil
 }
 
 // Profiles calls SessionService.currentUserProfiles: the user's active profiles.
-func (s *Session) Profiles(ctx context.Context) ([]Profile, error) {
+func (s *Session) Profiles(ctx context.Context) ([]esfreg.Profile, error) {
 	n, err := s.c.call(ctx, "SessionService", "currentUserProfilesRequest", nil, soapField{"sessionId", s.ID})
 	if err != nil {
 		return nil, err
 	}
-	var out []Profile
+	var out []esfreg.Profile
 	if list := n.child("profileInfoList"); list != nil {
 		for i := range list.Children {
 			p := &list.Children[i]
-			out = append(out, Profile{IIN: p.text("iin"), TIN: p.text("tin"), Type: ProfileType(p.text("businessProfileType")),
-				Status: UserStatus(p.text("status")), Kind: ProfileKind(p.text("type"))})
+			out = append(out, esfreg.Profile{IIN: p.text("iin"), TIN: p.text("tin"), Type: esfreg.ProfileType(p.text("businessProfileType")),
+				Status: esfreg.UserStatus(p.text("status")), Kind: esfreg.ProfileKind(p.text("type"))})
 		}
 	}
 	return out, nil
