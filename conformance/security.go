@@ -181,7 +181,7 @@ func scControlValidates(e *env) {
 		{"an unknown query parameter", "/_mock/taxpayers?publsh=true", `{"tin":"` + entityBIN + `"}`, "publsh"},
 	}
 	for _, c := range cases {
-		status, body, err := hc.raw(e.ctx, http.MethodPost, c.path, "application/json", []byte(c.body))
+		status, body, err := hc.Client().Raw(e.ctx, http.MethodPost, c.path, "application/json", []byte(c.body))
 		e.must(err, "POST %s", c.path)
 		var got esfreg.Error
 		_ = json.Unmarshal(body, &got)

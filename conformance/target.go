@@ -1,18 +1,15 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver"
 )
 
 // Target is what the suite runs against: a portal and SOAP API at
@@ -57,16 +54,7 @@ type Control interface {
 var ErrUnsupported = errors.New("conformance: not supported by this target")
 
 // Mail is one e-mail the target sent, as the mock's outbox keeps it.
-type Mail struct {
-	ID      int       `json:"id"`
-	From    string    `json:"from"`
-	To      string    `json:"to"`
-	Subject string    `json:"subject"`
-	Body    string    `json:"body"`
-	Link    string    `json:"link,omitempty"` // the link it carries, if any
-	IIN     string    `json:"iin,omitempty"`
-	SentAt  time.Time `json:"sentAt"`
-}
+type Mail = mockserver.Mail
 
 // NewHTTPTarget returns the target of a mock at baseURL — "esf mock
 // serve", or a mockserver.Server on any listener — controlled over HTTP
@@ -88,7 +76,7 @@ type TargetOption func(*HTTPControl)
 // API call: the token "esf mock serve" printed at start (or was given with
 // --control-token). An empty token sends none.
 func WithControlToken(token string) TargetOption {
-	return func(c *HTTPControl) { c.token = token }
+	return func(c *HTTPControl) { c.SetToken(token) }
 }
 
 // NewStandTarget returns the target of a real ESF test stand at baseURL:
@@ -119,11 +107,12 @@ func (t target) Control() Control {
 	return t.ctl
 }
 
-// HTTPControl is a Control that calls the mock's control API over HTTP:
+// HTTPControl is a Control that calls the mock's control API over HTTP
+// through mockserver.ControlClient:
 //
 //	POST /_mock/reset
 //	GET  /_mock/clock, POST /_mock/clock {"set": RFC 3339} | {"advance": "72h"}
-//	POST /_mock/taxpayers[?publish=true]  (an esfreg.Taxpayer as JSON)
+//	POST /_mock/taxpayers[?publish=true]  (an esfreg.Taxpayer, or an array of them)
 //	GET  /_mock/mail?to=ADDRESS
 //	GET  /_mock/accounts/IIN
 //	POST /_mock/crls                      (a CRL, DER or PEM)
@@ -131,136 +120,84 @@ func (t target) Control() Control {
 // It works alike for "esf mock serve" and for a mockserver.Server served
 // in-process. A route the target lacks (404 NOT_FOUND) is ErrUnsupported.
 type HTTPControl struct {
-	base  string
-	http  *http.Client
-	token string // bearer token of the control API; empty sends none
+	c *mockserver.ControlClient
 }
-
-// SetToken makes c send "Authorization: Bearer token" with every call
-// (the mock's control token); empty sends none.
-func (c *HTTPControl) SetToken(token string) { c.token = token }
 
 // NewHTTPControl returns the control of the mock at baseURL; a nil hc
 // means a client with a 30 s timeout.
 func NewHTTPControl(baseURL string, hc *http.Client) *HTTPControl {
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+	c, err := mockserver.NewControlClient(baseURL, mockserver.ControlClientOptions{HTTPClient: hc})
+	if err != nil {
+		// A bad URL fails at the first call, as an unreachable one does.
+		c, _ = mockserver.NewControlClient("http://invalid.invalid", mockserver.ControlClientOptions{HTTPClient: hc})
 	}
-	return &HTTPControl{base: strings.TrimRight(baseURL, "/"), http: hc}
+	return &HTTPControl{c: c}
 }
 
-// Reset calls POST /_mock/reset.
-func (c *HTTPControl) Reset(ctx context.Context) error {
-	return c.do(ctx, http.MethodPost, "/_mock/reset", "application/json", []byte("{}"), nil)
+// SetToken makes c send "Authorization: Bearer token" with every call
+// (the mock's control token); empty sends none.
+func (c *HTTPControl) SetToken(token string) {
+	c.c = c.c.WithToken(token)
 }
+
+// Client returns the mockserver.ControlClient behind c.
+func (c *HTTPControl) Client() *mockserver.ControlClient { return c.c }
+
+// Reset calls POST /_mock/reset.
+func (c *HTTPControl) Reset(ctx context.Context) error { return unsupported(c.c.Reset(ctx)) }
 
 // Now calls GET /_mock/clock.
 func (c *HTTPControl) Now(ctx context.Context) (time.Time, error) {
-	var out struct {
-		Now time.Time `json:"now"`
-	}
-	if err := c.do(ctx, http.MethodGet, "/_mock/clock", "", nil, &out); err != nil {
-		return time.Time{}, err
-	}
-	return out.Now, nil
+	t, err := c.c.Now(ctx)
+	return t, unsupported(err)
 }
 
 // SetTime calls POST /_mock/clock {"set": t}.
 func (c *HTTPControl) SetTime(ctx context.Context, t time.Time) error {
-	return c.postJSON(ctx, "/_mock/clock", map[string]string{"set": t.Format(time.RFC3339Nano)}, nil)
+	return unsupported(c.c.SetTime(ctx, t))
 }
 
 // Advance calls POST /_mock/clock {"advance": d}.
 func (c *HTTPControl) Advance(ctx context.Context, d time.Duration) error {
-	return c.postJSON(ctx, "/_mock/clock", map[string]string{"advance": d.String()}, nil)
+	return unsupported(c.c.Advance(ctx, d))
 }
 
 // SeedTaxpayer calls POST /_mock/taxpayers[?publish=true].
 func (c *HTTPControl) SeedTaxpayer(ctx context.Context, t esfreg.Taxpayer, publish bool) error {
-	path := "/_mock/taxpayers"
-	if publish {
-		path += "?publish=true"
-	}
-	return c.postJSON(ctx, path, t, nil)
+	_, err := c.c.SeedTaxpayers(ctx, publish, t)
+	return unsupported(err)
 }
 
 // MailTo calls GET /_mock/mail?to=address.
 func (c *HTTPControl) MailTo(ctx context.Context, address string) ([]Mail, error) {
-	var out []Mail
-	err := c.do(ctx, http.MethodGet, "/_mock/mail?to="+url.QueryEscape(address), "", nil, &out)
-	return out, err
+	m, err := c.c.MailTo(ctx, address)
+	return m, unsupported(err)
 }
 
 // Account calls GET /_mock/accounts/iin.
 func (c *HTTPControl) Account(ctx context.Context, iin string) (*esfreg.Account, error) {
-	var out esfreg.Account
-	if err := c.do(ctx, http.MethodGet, "/_mock/accounts/"+url.PathEscape(iin), "", nil, &out); err != nil {
-		return nil, err
+	a, err := c.c.Account(ctx, iin)
+	if err != nil {
+		return nil, unsupported(err)
 	}
-	return &out, nil
+	return &a, nil
 }
 
 // AddCRL calls POST /_mock/crls.
 func (c *HTTPControl) AddCRL(ctx context.Context, crl []byte) error {
-	return c.do(ctx, http.MethodPost, "/_mock/crls", "application/pkix-crl", crl, nil)
+	return unsupported(c.c.AddCRL(ctx, crl))
 }
 
-func (c *HTTPControl) postJSON(ctx context.Context, path string, in, out any) error {
-	body, err := json.Marshal(in)
+// unsupported turns the answer of a mock without the route (404, 405)
+// into ErrUnsupported, and names the control API in every other error.
+func unsupported(err error) error {
+	var ce *mockserver.ControlError
+	if errors.As(err, &ce) && (ce.Code == mockserver.CodeNotFound || ce.Code == mockserver.CodeMethodNotAllowed ||
+		ce.Status == http.StatusNotFound || ce.Status == http.StatusMethodNotAllowed) {
+		return fmt.Errorf("conformance: control: %w (%s)", ErrUnsupported, ce.Code)
+	}
 	if err != nil {
 		return fmt.Errorf("conformance: control: %w", err)
-	}
-	return c.do(ctx, http.MethodPost, path, "application/json", body, out)
-}
-
-// raw sends one control API request and returns the status and body as
-// they came.
-func (c *HTTPControl) raw(ctx context.Context, method, path, contentType string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, fmt.Errorf("conformance: control: %w", err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, nil, fmt.Errorf("conformance: control: %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return 0, nil, fmt.Errorf("conformance: control: %s %s: %w", method, path, err)
-	}
-	return resp.StatusCode, data, nil
-}
-
-func (c *HTTPControl) do(ctx context.Context, method, path, contentType string, body []byte, out any) error {
-	status, data, err := c.raw(ctx, method, path, contentType, body)
-	if err != nil {
-		return err
-	}
-	if status >= 300 {
-		var e esfreg.Error
-		if json.Unmarshal(data, &e) == nil && e.Code != "" {
-			if e.Code == "NOT_FOUND" || e.Code == "METHOD_NOT_ALLOWED" {
-				return fmt.Errorf("conformance: control: %s %s: %w (%s)", method, path, ErrUnsupported, e.Code)
-			}
-			return fmt.Errorf("conformance: control: %s %s: %w", method, path, &e)
-		}
-		if status == http.StatusNotFound {
-			return fmt.Errorf("conformance: control: %s %s: %w (HTTP 404)", method, path, ErrUnsupported)
-		}
-		return fmt.Errorf("conformance: control: %s %s: HTTP %d: %.200s", method, path, status, data)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("conformance: control: %s %s: %w", method, path, err)
 	}
 	return nil
 }

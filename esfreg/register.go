@@ -187,6 +187,10 @@ func (s *Service) RemoveTaxpayer(tin string) (Change, error) {
 	return s.addChange(Taxpayer{TIN: tin}, true, false)
 }
 
+// CheckTaxpayer checks a register record as StageTaxpayer and
+// PublishTaxpayer would, without adding it.
+func (s *Service) CheckTaxpayer(t Taxpayer) error { return s.ids.checkTaxpayer(t) }
+
 func (s *Service) addChange(t Taxpayer, removed, publish bool) (Change, error) {
 	if !removed {
 		if err := s.ids.checkTaxpayer(t); err != nil {

@@ -212,29 +212,42 @@ func (s *Server) persist() error {
 // twice in one object, trailing data and anything but JSON; each refusal
 // names the field.
 func readJSON(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		e := newError(CodeBadRequest, "")
-		e.Message = fmt.Sprintf("Ожидается application/json, получено %q", ct)
-		return e
+	data, err := readJSONBody(r)
+	if err != nil {
+		return err
 	}
+	return decodeJSON(data, v)
+}
+
+// readJSONBody reads a body that must be JSON (or come without a type).
+func readJSONBody(r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return nil, badRequest2(fmt.Sprintf("Ожидается application/json, получено %q", ct), fmt.Sprintf("application/json expected, got %q", ct))
+	}
+	return readBody(r)
+}
+
+// readBody reads a request body within its route's limit.
+func readBody(r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return badRequest(fmt.Sprintf("Тело запроса больше %d байт", tooBig.Limit))
+			return nil, badRequest2(fmt.Sprintf("Тело запроса больше %d байт", tooBig.Limit), fmt.Sprintf("body larger than %d bytes", tooBig.Limit))
 		}
-		return badRequest("Тело запроса не прочитано: " + err.Error())
+		return nil, badRequest2("Тело запроса не прочитано: "+err.Error(), "body not read: "+err.Error())
 	}
-	return decodeJSON(data, v)
+	return data, nil
 }
 
 // decodeJSON is readJSON's decoding of a body already read.
 func decodeJSON(data []byte, v any) error {
 	if err := checkJSONKeys(data); err != nil {
-		e := badRequest("Некорректный JSON: " + err.Error())
+		e := badRequest2("Некорректный JSON: "+err.Error(), "malformed JSON: "+err.Error())
 		var dup *duplicateKeyError
 		if errors.As(err, &dup) {
 			e.Message = fmt.Sprintf("Некорректный JSON: поле %q указано дважды", dup.Path)
+			e.English = fmt.Sprintf("%s: the key is given twice", dup.Path)
 			e.Field = dup.Path
 		}
 		return e
@@ -242,19 +255,21 @@ func decodeJSON(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		e := badRequest("Некорректный JSON: " + err.Error())
+		e := badRequest2("Некорректный JSON: "+err.Error(), "malformed JSON: "+strings.TrimPrefix(err.Error(), "json: "))
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			e.Field, _ = strconv.Unquote(name)
 			e.Message = fmt.Sprintf("Некорректный JSON: неизвестное поле %s", name)
+			e.English = fmt.Sprintf("%s: unknown field", e.Field)
 		}
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			e.Field = typeErr.Field
+			e.English = fmt.Sprintf("%s: a JSON %s where %s is expected", typeErr.Field, typeErr.Value, typeErr.Type)
 		}
 		return e
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("Некорректный JSON: данные после объекта")
+		return badRequest2("Некорректный JSON: данные после объекта", "malformed JSON: data after the value")
 	}
 	return nil
 }
@@ -267,7 +282,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request, _ httprout
 // handleMail serves GET /_mock/mail[?to=address]: the outbox.
 func (s *Server) handleMail(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	if err := onlyParams(r, "to"); err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	if to := r.URL.Query().Get("to"); to != "" {
@@ -320,7 +335,7 @@ func (s *Server) handleSetClock(w http.ResponseWriter, r *http.Request, _ httpro
 		Advance *string `json:"advance"`
 	}
 	if err := readJSON(r, &body); err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	var err error
@@ -345,19 +360,29 @@ func (s *Server) handleSetClock(w http.ResponseWriter, r *http.Request, _ httpro
 		err = &FieldError{Field: "set", Reason: "set or advance is required"}
 	}
 	if err != nil {
-		s.writeError(w, fieldRequest(err))
+		s.writeControlError(w, fieldRequest(err))
 		return
 	}
 	if err := s.persist(); err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	s.handleClock(w, r, nil)
 }
 
+// badRequest is a BAD_REQUEST with msg (English, on the control API; the
+// portal's are badRequest2).
 func badRequest(msg string) *apiError {
 	e := newError(CodeBadRequest, "")
-	e.Message = msg
+	e.Message, e.English = msg, msg
+	return e
+}
+
+// badRequest2 is a BAD_REQUEST with the portal's Russian message and the
+// control API's English one.
+func badRequest2(ru, en string) *apiError {
+	e := badRequest(ru)
+	e.English = en
 	return e
 }
 
@@ -365,8 +390,11 @@ func badRequest(msg string) *apiError {
 func (s *Server) handleTaxpayers(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	changes, err := s.Service().PendingChanges()
 	if err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
+	}
+	if changes == nil {
+		changes = []esfreg.Change{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"pending": changes})
 }
@@ -375,7 +403,7 @@ func (s *Server) handleTaxpayers(w http.ResponseWriter, r *http.Request, _ httpr
 // Taxpayer: staged for the next refresh, or visible at once.
 func (s *Server) handleSeedTaxpayer(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	if err := onlyParams(r, "publish"); err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	publish := false
@@ -386,27 +414,74 @@ func (s *Server) handleSeedTaxpayer(w http.ResponseWriter, r *http.Request, _ ht
 	default:
 		e := badRequest(fmt.Sprintf("publish: %q, want true or false", clip(v)))
 		e.Field = "publish"
-		s.writeError(w, e)
+		s.writeControlError(w, e)
 		return
 	}
-	var t esfreg.Taxpayer
-	if err := readJSON(r, &t); err != nil {
-		s.writeError(w, err)
-		return
-	}
-	c, err := s.SeedTaxpayer(t, publish)
+	data, err := readJSONBody(r)
 	if err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, c)
+	// One taxpayer (an object) or several (an array), as --seed takes them:
+	// every one is checked before any is added.
+	array := bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("["))
+	var list []esfreg.Taxpayer
+	if array {
+		err = decodeJSON(data, &list)
+	} else {
+		list = make([]esfreg.Taxpayer, 1)
+		err = decodeJSON(data, &list[0])
+	}
+	if err != nil {
+		s.writeControlError(w, err)
+		return
+	}
+	svc := s.Service()
+	for i, t := range list {
+		if err := svc.CheckTaxpayer(t); err != nil {
+			if array {
+				err = indexed(i, err)
+			}
+			s.writeControlError(w, err)
+			return
+		}
+	}
+	changes := make([]esfreg.Change, 0, len(list))
+	for _, t := range list {
+		c, err := s.SeedTaxpayer(t, publish)
+		if err != nil {
+			s.writeControlError(w, err)
+			return
+		}
+		changes = append(changes, c)
+	}
+	if !array {
+		writeJSON(w, http.StatusCreated, changes[0])
+		return
+	}
+	writeJSON(w, http.StatusCreated, changes)
+}
+
+// indexed names the array element a refusal is about: its field becomes
+// "[i].field".
+func indexed(i int, err error) error {
+	var ee *esfreg.Error
+	if errors.As(err, &ee) {
+		c := *ee
+		c.Field = fmt.Sprintf("[%d].%s", i, ee.Field)
+		if ee.Field == "" {
+			c.Field = fmt.Sprintf("[%d]", i)
+		}
+		return &c
+	}
+	return err
 }
 
 // handleTaxpayer serves GET /_mock/taxpayers/:tin: the record ESF sees now.
 func (s *Server) handleTaxpayer(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
 	t, err := s.Taxpayer(p.ByName("tin"))
 	if err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, t)
@@ -416,7 +491,7 @@ func (s *Server) handleTaxpayer(w http.ResponseWriter, r *http.Request, p httpro
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
 	a, err := s.Account(p.ByName("iin"))
 	if err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
@@ -431,11 +506,11 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request, _ httpro
 func (s *Server) handleQueueFault(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	var f Fault
 	if err := readJSON(r, &f); err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	if err := s.QueueFault(f); err != nil {
-		s.writeError(w, fieldRequest(err))
+		s.writeControlError(w, fieldRequest(err))
 		return
 	}
 	writeJSON(w, http.StatusCreated, f)
@@ -445,16 +520,16 @@ func (s *Server) handleQueueFault(w http.ResponseWriter, r *http.Request, _ http
 func (s *Server) handleTrust(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.writeError(w, badRequest(err.Error()))
+		s.writeControlError(w, badRequest(err.Error()))
 		return
 	}
 	c, err := certs.ParseCertificate(data)
 	if err != nil {
-		s.writeError(w, newError(CodeCertificateInvalidForm, ""))
+		s.writeControlError(w, newError(CodeCertificateInvalidForm, ""))
 		return
 	}
 	if err := s.Trust(c); err != nil {
-		s.writeError(w, fieldRequest(err))
+		s.writeControlError(w, fieldRequest(err))
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"trusted": c.CommonName})
@@ -464,16 +539,16 @@ func (s *Server) handleTrust(w http.ResponseWriter, r *http.Request, _ httproute
 func (s *Server) handleAddCRL(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.writeError(w, badRequest(err.Error()))
+		s.writeControlError(w, badRequest(err.Error()))
 		return
 	}
 	crl, err := certs.ParseCRL(data)
 	if err != nil {
-		s.writeError(w, badRequest(err.Error()))
+		s.writeControlError(w, badRequest(err.Error()))
 		return
 	}
 	if err := s.AddCRL(crl); err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"issuer": crl.Issuer.CommonName, "revoked": len(crl.Revoked)})
@@ -482,7 +557,7 @@ func (s *Server) handleAddCRL(w http.ResponseWriter, r *http.Request, _ httprout
 // handleReset serves POST /_mock/reset.
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	if err := s.Reset(); err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"reset": true})
@@ -492,7 +567,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request, _ httproute
 func (s *Server) handleDump(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	data, err := s.Dump()
 	if err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -503,11 +578,11 @@ func (s *Server) handleDump(w http.ResponseWriter, r *http.Request, _ httprouter
 func (s *Server) handleLoad(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.writeError(w, badRequest(err.Error()))
+		s.writeControlError(w, badRequest(err.Error()))
 		return
 	}
 	if err := s.Load(data); err != nil {
-		s.writeError(w, badRequest(err.Error()))
+		s.writeControlError(w, badRequest(err.Error()))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"loaded": true})
@@ -520,7 +595,7 @@ func (s *Server) handleLoad(w http.ResponseWriter, r *http.Request, _ httprouter
 // file name in Content-Disposition.
 func (s *Server) handleKeyStore(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	if err := onlyParams(r, "kind", "usage", "alg", "iin", "bin"); err != nil {
-		s.writeError(w, err)
+		s.writeControlError(w, err)
 		return
 	}
 	q := r.URL.Query()
@@ -528,7 +603,7 @@ func (s *Server) handleKeyStore(w http.ResponseWriter, r *http.Request, _ httpro
 		"entrepreneur": certstest.KindEntrepreneur, "ceo": certstest.KindCEO, "can-sign": certstest.KindCanSign, "employee": certstest.KindEmployee}
 	kind, ok := kinds[q.Get("kind")]
 	if !ok {
-		s.writeError(w, badRequest("kind: individual, entrepreneur, ceo, can-sign or employee"))
+		s.writeControlError(w, &FieldError{Field: "kind", Reason: "want individual, entrepreneur, ceo, can-sign or employee"})
 		return
 	}
 	p := certstest.Profile{Kind: kind, IIN: q.Get("iin"), BIN: q.Get("bin")}
@@ -538,7 +613,7 @@ func (s *Server) handleKeyStore(w http.ResponseWriter, r *http.Request, _ httpro
 	case "sign":
 		p.Usage = certs.UsageSign
 	default:
-		s.writeError(w, badRequest("usage: auth or sign"))
+		s.writeControlError(w, &FieldError{Field: "usage", Reason: "want auth or sign"})
 		return
 	}
 	alg := certs.AlgorithmRSA
@@ -547,18 +622,18 @@ func (s *Server) handleKeyStore(w http.ResponseWriter, r *http.Request, _ httpro
 	case "gost":
 		alg = certs.AlgorithmGOST2015_512
 	default:
-		s.writeError(w, badRequest("alg: rsa or gost"))
+		s.writeControlError(w, &FieldError{Field: "alg", Reason: "want rsa or gost"})
 		return
 	}
 	ca := s.cas[alg]
 	if ca == nil {
-		s.writeError(w, newError(CodeNotFound, ""))
+		s.writeControlError(w, newError(CodeNotFound, ""))
 		return
 	}
 	p.NotBefore = s.clock.Now()
 	is, err := ca.Issue(p)
 	if err != nil {
-		s.writeError(w, badRequest(err.Error()))
+		s.writeControlError(w, badRequest(err.Error()))
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-pkcs12")

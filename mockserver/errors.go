@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/esfkit/esf/esfreg"
 )
@@ -132,6 +133,9 @@ type apiError struct {
 	Message string      `json:"message"`
 	// Description is the SOAP fault's detail text when it differs.
 	Description string `json:"-"`
+	// English is the message for the control API, whose users are
+	// developers and CI engineers; empty means one derived from the code.
+	English string `json:"-"`
 }
 
 func (e *apiError) Error() string { return string(e.Code) + ": " + e.Message }
@@ -203,4 +207,39 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
+}
+
+// controlError is the control API's JSON answer to a refusal: a stable
+// code, an English message, the field at fault.
+type controlError struct {
+	Code    esfreg.Code `json:"code"`
+	Message string      `json:"message"`
+	Field   string      `json:"field,omitempty"`
+}
+
+// writeControlError writes a refusal of the control API: the portal's
+// code and HTTP status, with an English message (the portal's own
+// refusals stay Russian, as ESF's are).
+func (s *Server) writeControlError(w http.ResponseWriter, err error) {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		writeJSON(w, http.StatusBadRequest, controlError{Code: CodeBadRequest, Message: fe.Field + ": " + fe.Reason, Field: fe.Field})
+		return
+	}
+	first := errorsOf(err)[0]
+	if first.Code == CodeInternal {
+		s.log.Error("internal error", "err", err)
+	}
+	body := controlError{Code: first.Code, Field: first.Field, Message: first.English}
+	if body.Message == "" {
+		body.Message = strings.ToLower(strings.ReplaceAll(string(first.Code), "_", " "))
+		var ee *esfreg.Error
+		if errors.As(err, &ee) && ee.Err != nil {
+			body.Message += ": " + ee.Err.Error()
+		}
+		if first.Field != "" {
+			body.Message = first.Field + ": " + body.Message
+		}
+	}
+	writeJSON(w, infoOf(first.Code).status, body)
 }

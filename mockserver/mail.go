@@ -34,12 +34,12 @@ type Mail struct {
 func (s *Server) Mail() []Mail {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Mail(nil), s.outbox...)
+	return append([]Mail{}, s.outbox...)
 }
 
 // MailTo returns the e-mails sent to address, oldest first.
 func (s *Server) MailTo(address string) []Mail {
-	var out []Mail
+	out := []Mail{}
 	for _, m := range s.Mail() {
 		if strings.EqualFold(m.To, address) {
 			out = append(out, m)

@@ -54,9 +54,17 @@ func (s *Server) routes() *httprouter.Router {
 	r.GET("/_mock/keystore", s.handleKeyStore)
 
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if isControlPath(req.URL.Path) {
+			s.writeControlError(w, newError(CodeNotFound, ""))
+			return
+		}
 		s.writeError(w, newError(CodeNotFound, ""))
 	})
 	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if isControlPath(req.URL.Path) {
+			s.writeControlError(w, newError(CodeMethodNotAllowed, ""))
+			return
+		}
 		s.writeError(w, newError(CodeMethodNotAllowed, ""))
 	})
 	r.PanicHandler = func(w http.ResponseWriter, req *http.Request, v any) {

@@ -250,7 +250,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if errors.Is(err, errControlUnauthorized) {
 				rec.Header().Set("WWW-Authenticate", `Bearer realm="esf-mock control API"`)
 			}
-			s.writeError(rec, err)
+			s.writeControlError(rec, err)
 			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 			return
 		}
