@@ -5,6 +5,9 @@ import (
 	"net/smtp"
 	"strings"
 	"time"
+
+	"github.com/esfkit/esf/agreement"
+	"github.com/esfkit/esf/esfreg"
 )
 
 // The sender of ESF's e-mails (domain.md).
@@ -68,22 +71,58 @@ func (s *Server) relay(addr string, m Mail) {
 	}
 }
 
-// The e-mails of the seeds.
-func registrationMail(to, name, iin, company, bin, link string) Mail {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Уважаемый(ая) %s (ИИН %s)!\n\n", name, iin)
-	if bin != "" {
-		fmt.Fprintf(&b, "Для завершения регистрации в ИС ЭСФ в качестве руководителя юридического лица %s (БИН %s) перейдите по ссылке и войдите в систему:\n", company, bin)
-	} else {
-		b.WriteString("Для завершения регистрации в ИС ЭСФ перейдите по ссылке и войдите в систему:\n")
+// The e-mails. The registration e-mail is ESF's own, word for word as the
+// original user documents quote it ("Уважаемый пользователь … (ИИН: …)",
+// "Вам необходимо принять Соглашение…", "Примечание: Для подписи
+// Соглашения необходимо использовать сертификат подписи.", "Внимание! …");
+// the documents quote it for a legal entity's head, so the individual's
+// and the entrepreneur's "в качестве …" clause is ours, in the same style.
+// Its Kazakh version (a registration made in Kazakh) is our translation:
+// no document gives one. The other e-mails are ours.
+
+// registrationWarning closes the registration e-mail (the documents' text).
+const registrationWarning = "Внимание!\nЕсли Вы не осуществляли регистрацию в ИС ЭСФ, то проигнорируйте это сообщение, возможно, оно было отправлено Вам по ошибке.\n"
+
+func registrationMail(to string, category esfreg.Category, lang agreement.Lang, name, iin, company, bin, link string) Mail {
+	if lang == agreement.Kazakh {
+		return registrationMailKk(to, category, name, iin, company, bin, link)
 	}
-	fmt.Fprintf(&b, "%s\n\nПримечание: соглашение подписывается регистрационным свидетельством для подписи.\n\nС уважением,\nСлужба поддержки ИС ЭСФ\n", link)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Уважаемый пользователь %s (ИИН: %s),\n\n", name, iin)
+	as := "физического лица"
+	switch {
+	case bin != "":
+		as = fmt.Sprintf("Руководителя юридического лица %s (БИН: %s)", company, bin)
+	case category == esfreg.Entrepreneur:
+		as = "индивидуального предпринимателя"
+	}
+	fmt.Fprintf(&b, "Для завершения регистрации в ИС ЭСФ в качестве %s Вам необходимо принять Соглашение об использовании Системы, для чего скопируйте следующую ссылку в адресную строку браузера и выполните переход:\n%s\n\n", as, link)
+	b.WriteString("Примечание: Для подписи Соглашения необходимо использовать сертификат подписи.\n\n")
+	b.WriteString(registrationWarning)
 	return Mail{To: to, Subject: "Завершение процесса регистрации", Body: b.String(), Link: link, IIN: iin}
+}
+
+// registrationMailKk is the registration e-mail in Kazakh: our translation
+// of ESF's Russian text (no document gives ESF's own Kazakh one).
+func registrationMailKk(to string, category esfreg.Category, name, iin, company, bin, link string) Mail {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Құрметті пайдаланушы %s (ЖСН: %s),\n\n", name, iin)
+	as := "жеке тұлға"
+	switch {
+	case bin != "":
+		as = fmt.Sprintf("%s заңды тұлғасының (БСН: %s) Басшысы", company, bin)
+	case category == esfreg.Entrepreneur:
+		as = "жеке кәсіпкер"
+	}
+	fmt.Fprintf(&b, "ЭШФ АЖ-да %s ретінде тіркеуді аяқтау үшін Жүйені пайдалану туралы Келісімді қабылдауыңыз қажет, ол үшін келесі сілтемені браузердің мекенжай жолына көшіріп, өтіңіз:\n%s\n\n", as, link)
+	b.WriteString("Ескерту: Келісімге қол қою үшін қол қою сертификатын пайдалану қажет.\n\n")
+	b.WriteString("Назар аударыңыз!\nЕгер Сіз ЭШФ АЖ-да тіркелмеген болсаңыз, бұл хабарламаны елемеңіз, ол Сізге қателесіп жіберілген болуы мүмкін.\n")
+	return Mail{To: to, Subject: "Тіркеу процесін аяқтау", Body: b.String(), Link: link, IIN: iin}
 }
 
 func completionMail(to, name, iin, company, bin string) Mail {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Уважаемый(ая) %s (ИИН %s)!\n\nРегистрация в ИС ЭСФ завершена", name, iin)
+	fmt.Fprintf(&b, "Уважаемый пользователь %s (ИИН: %s),\n\nРегистрация в ИС ЭСФ завершена", name, iin)
 	if bin != "" {
 		fmt.Fprintf(&b, " (юридическое лицо %s, БИН %s)", company, bin)
 	}

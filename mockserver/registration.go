@@ -234,7 +234,7 @@ func (s *Server) handleRegistrationAgreements(w http.ResponseWriter, r *http.Req
 	req2 := conf.Request
 	s.mu.Lock()
 	delete(s.apps, a.ID)
-	s.sendLocked(registrationMail(req2.Email, req2.FullName, req2.IIN, req2.CompanyName, req2.BIN, link))
+	s.sendLocked(registrationMail(req2.Email, req2.Category, a.Lang, req2.FullName, req2.IIN, req2.CompanyName, req2.BIN, link))
 	err = s.persistLocked()
 	s.mu.Unlock()
 	if err != nil {
