@@ -31,10 +31,17 @@ func Root() string {
 }
 
 // SharedDir returns the shared folder and whether it exists.
+//
+// Without ESF_SHARED it is reached through the symbolic link
+// internal/testref/shared (→ ../shared beside the repository): go test
+// rechecks the files a cached test looked at only inside the module, so a
+// skip cached while ../shared was absent would otherwise be replayed after
+// it appears. Through the link the path is inside the module, and the
+// test runs again.
 func SharedDir() (string, bool) {
 	dir := os.Getenv(EnvShared)
 	if dir == "" {
-		dir = filepath.Join(Root(), "..", "shared")
+		dir = filepath.Join(Root(), "internal", "testref", "shared")
 	}
 	st, err := os.Stat(dir)
 	return dir, err == nil && st.IsDir()
