@@ -11,10 +11,16 @@
 //	go run ./examples/api-session
 //
 // An ESF mock runs in-process, a head registers his legal entity first,
-// and the key stores are issued in memory. With ESF_URL=http://…,
-// -auth FILE -pin PIN -password PASSWORD [-tin TIN] it opens a session
-// for an account already registered there instead; -now pins the mock's
-// clock.
+// and the key stores are issued in memory. -auth/-sign/-pin take real key
+// stores (NCA's: with -trust/-crl of NCA's CA): a first head's registers
+// his entity (published in the register from the certificate if the mock
+// has no record of it), a person's registers him as an individual — unless
+// the mock's account has the profile already; -password is the account's
+// current password, -tin the TIN to open the session for. With
+// ESF_MOCK_URL=http://… naming a server without the mock's /_mock/ API (a
+// real ESF test stand), -auth FILE -pin PIN -password PASSWORD [-tin TIN]
+// opens a session for an account already registered there, registering
+// nothing; -now pins the mock's clock.
 package main
 
 import (
@@ -32,12 +38,16 @@ import (
 
 func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout)) }
 
+// newAccountPassword is the password of the account the example makes;
+// an existing account's is -password.
+const newAccountPassword = "Qazwsx12345"
+
 func run(ctx context.Context, args []string, out io.Writer) int {
-	var password, tin string
-	env, err := demo.Start(ctx, "api-session", "Opens an ESF API session and reads the user and his profiles.", args, out, func(fs *flag.FlagSet) {
-		fs.StringVar(&password, "password", "", "the `password` of an account registered on the server (skips the registration)")
-		fs.StringVar(&tin, "tin", "", "the `TIN` to open the session for; default: the entity's BIN, or the IIN with -password")
-	})
+	var tin string
+	env, err := demo.Start(ctx, demo.Example{Name: "api-session", Doc: "Opens an ESF API session and reads the user and his profiles.",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&tin, "tin", "", "the `TIN` to open the session for; default: the BIN of a head's key store, else the IIN")
+		}}, args, out)
 	if env == nil {
 		return demo.ExitCode(err, out)
 	}
@@ -48,23 +58,32 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	if err != nil {
 		return env.Fail(err)
 	}
-	if password == "" {
-		password = "Qazwsx12345"
-		if tin == "" {
-			tin = demo.EntityBIN
+	cert := sign.Certificate
+	category, key := esfreg.Individual, auth
+	if cert.BIN != "" {
+		category, key = esfreg.LegalEntity, sign
+	}
+	if tin == "" {
+		tin = cert.IIN
+		if category == esfreg.LegalEntity {
+			tin = cert.BIN
 		}
-		if err := env.SeedTaxpayer(demo.Entity(demo.Head), true); err != nil {
+	}
+	password := env.Password(newAccountPassword)
+	// On a server without the control API (a real stand) the account is
+	// there already: -password is its password, and nothing is registered.
+	if env.Control != nil || !env.PasswordGiven() {
+		if err := env.EnsureTaxpayer(category, cert); err != nil {
 			return env.Fail(err)
 		}
-		if _, err := env.Register(esfclient.Registration{Category: esfreg.LegalEntity, Key: sign, Signer: sign,
-			Form: demo.Form(esfreg.LegalEntity, "api@example.kz", password)}, auth, password); err != nil {
-			if env.Skipped(err) {
-				return 0
-			}
+		_, pw, err := env.Register(esfclient.Registration{Category: category, Key: key, Signer: sign,
+			Form: demo.Form(category, "api@example.kz", newAccountPassword)}, auth, newAccountPassword)
+		if env.Skipped(err) {
+			return 0
+		} else if err != nil {
 			return env.Fail(err)
 		}
-	} else if tin == "" {
-		tin = auth.Certificate.IIN
+		password = pw
 	}
 
 	env.Step("VersionService")

@@ -11,10 +11,15 @@
 //	go run ./examples/change-of-head
 //
 // An ESF mock runs in-process and the key stores are issued in memory;
-// ESF_URL=http://… runs against another mock (a real stand cannot be
+// ESF_MOCK_URL=http://… runs against another mock (a real stand cannot be
 // driven through a change of head: the register and the clock are the
 // mock's control API). -auth/-sign/-pin take the new head's real key
-// stores, -now pins the mock's clock.
+// stores (NCA's: with -trust/-crl of NCA's CA): the entity is then the
+// one his certificate names, and its former head a test person whose key
+// stores are issued in memory for that BIN (the in-process mock trusts
+// the certstest CAs as well as -trust). -password is the new head's
+// current password if his IIN has an account already; -now pins the
+// mock's clock.
 package main
 
 import (
@@ -37,7 +42,7 @@ const (
 )
 
 func run(ctx context.Context, args []string, out io.Writer) int {
-	env, err := demo.Start(ctx, "change-of-head", "Re-registers a legal entity under its new head.", args, out)
+	env, err := demo.Start(ctx, demo.Example{Name: "change-of-head", Doc: "Re-registers a legal entity under its new head.", OtherPeople: true}, args, out)
 	if env == nil {
 		return demo.ExitCode(err, out)
 	}
@@ -48,24 +53,34 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 		return 0
 	}
 
-	// The entity, registered by its first head.
-	if err := env.SeedTaxpayer(demo.Entity(demo.Head), true); err != nil {
-		return env.Fail(err)
-	}
-	oldAuth, oldSign, err := env.TestKeyPair(demo.Head, certstest.KindCEO, true)
-	if err != nil {
-		return env.Fail(err)
-	}
-	if _, err := env.Register(esfclient.Registration{Category: esfreg.LegalEntity, Key: oldSign, Signer: oldSign,
-		Form: demo.Form(esfreg.LegalEntity, "old-head@example.kz", oldPassword)}, oldAuth, oldPassword); err != nil {
-		return env.Fail(err)
-	}
-
-	// NCA's new certificates name the new head of the same BIN.
+	// NCA's new certificates name the new head of the entity: the
+	// examples' own, or the one the -auth/-sign certificate names.
 	newAuth, newSign, err := env.KeyPair(demo.NewHead, certstest.KindCEO, true)
 	if err != nil {
 		return env.Fail(err)
 	}
+	co, newHead := demo.ExampleCompany, newSign.Certificate.IIN
+	if env.OwnKeys() {
+		co = demo.CompanyOf(newSign.Certificate)
+	}
+	oldHead := demo.Head
+	if oldHead.IIN == newHead || oldHead.FullName() == newSign.Certificate.FullName() {
+		oldHead = demo.NewHead
+	}
+
+	// The entity, registered by its first head.
+	if err := env.SeedTaxpayer(co.Record(oldHead.IIN), true); err != nil {
+		return env.Fail(err)
+	}
+	oldAuth, oldSign, err := env.TestKeyPairOf(oldHead, co, certstest.KindCEO, true)
+	if err != nil {
+		return env.Fail(err)
+	}
+	if _, _, err := env.Register(esfclient.Registration{Category: esfreg.LegalEntity, Key: oldSign, Signer: oldSign,
+		Form: demo.Form(esfreg.LegalEntity, "old-head@example.kz", oldPassword)}, oldAuth, oldPassword); err != nil {
+		return env.Fail(err)
+	}
+
 	env.Step("Новые регистрационные свидетельства НУЦ на имя нового руководителя")
 	env.Certificate("Аутентификация", newAuth)
 	env.Certificate("Подпись", newSign)
@@ -76,7 +91,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	}
 	env.Printf("  Сначала смените руководителя в государственном реестре (органы юстиции, «Правительство для граждан»).\n\n")
 
-	if err := env.SeedTaxpayer(demo.Entity(demo.NewHead), false); err != nil {
+	if err := env.SeedTaxpayer(co.Record(newHead), false); err != nil {
 		return env.Fail(err)
 	}
 	env.Step("Регистрация до обновления справочника ЭСФ")
@@ -90,7 +105,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	}
 	env.Step("Справочник обновлён %s по Алматы", refresh.Format("02.01.2006 15:04"))
 
-	login, err := env.Register(esfclient.Registration{Category: esfreg.LegalEntity, Key: newSign, Signer: newSign,
+	login, _, err := env.Register(esfclient.Registration{Category: esfreg.LegalEntity, Key: newSign, Signer: newSign,
 		Form: demo.Form(esfreg.LegalEntity, "new-head@example.kz", newPassword)}, newAuth, newPassword)
 	if err != nil {
 		return env.Fail(err)
@@ -100,7 +115,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	env.Profiles(login.Profiles)
 
 	env.Step("Учётная запись прежнего руководителя")
-	acct, err := env.Control.Account(ctx, demo.Head.IIN)
+	acct, _, err := env.Control.Account(ctx, oldHead.IIN)
 	if err != nil {
 		return env.Fail(err)
 	}

@@ -8,8 +8,11 @@
 //	go run ./examples/entrepreneur
 //
 // An ESF mock runs in-process and the key stores are issued in memory;
-// ESF_URL=http://… runs against another server, -auth/-sign/-pin take real
-// key stores, -now pins the mock's clock.
+// ESF_MOCK_URL=http://… runs against another server, -auth/-sign/-pin take
+// real key stores (NCA's: with -trust/-crl of NCA's CA; the register then
+// gets a record built from the certificate if it has none), -password the
+// current password when the IIN has an account already (an individual's,
+// say), -now pins the mock's clock.
 package main
 
 import (
@@ -25,26 +28,24 @@ import (
 func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout)) }
 
 const (
-	email    = "ip@example.kz"
-	password = "Qazwsx12345"
+	email              = "ip@example.kz"
+	newAccountPassword = "Qazwsx12345" // a new account's; an existing one's is -password
 )
 
 func run(ctx context.Context, args []string, out io.Writer) int {
-	env, err := demo.Start(ctx, "entrepreneur", "Registers an individual entrepreneur.", args, out)
+	env, err := demo.Start(ctx, demo.Example{Name: "entrepreneur", Doc: "Registers an individual entrepreneur.", OtherPeople: true}, args, out)
 	if env == nil {
 		return demo.ExitCode(err, out)
 	}
 	defer env.Close()
 	c := env.Client
 
-	// The register lists the person as an entrepreneur under his IIN.
-	p := demo.Head
-	if err := env.SeedTaxpayer(esfreg.Taxpayer{TIN: p.IIN, LastNameRu: p.Surname, FirstNameRu: p.FirstName, MiddleNameRu: p.Patronymic,
-		Type: esfreg.EnterpriseIndividualEntrepreneur, Resident: true, AddressRu: demo.Address}, true); err != nil {
+	auth, sign, err := env.KeyPair(demo.Head, certstest.KindEntrepreneur, false)
+	if err != nil {
 		return env.Fail(err)
 	}
-	auth, sign, err := env.KeyPair(p, certstest.KindEntrepreneur, false)
-	if err != nil {
+	// The register lists the person as an entrepreneur under his IIN.
+	if err := env.EnsureTaxpayer(esfreg.Entrepreneur, sign.Certificate); err != nil {
 		return env.Fail(err)
 	}
 
@@ -57,7 +58,10 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	}
 
 	env.Step("Шаг 2. Регистрационные данные")
-	form := demo.Fill(start.Form, demo.Form(esfreg.Entrepreneur, email, password))
+	form, password, err := env.Typed(start, demo.Form(esfreg.Entrepreneur, email, newAccountPassword))
+	if err != nil {
+		return env.Fail(err)
+	}
 	env.PrintForm(form)
 	agreements, err := c.SubmitForm(ctx, start, form)
 	if err != nil {

@@ -8,8 +8,14 @@
 //	go run ./examples/individual
 //
 // An ESF mock runs in-process and the key stores are issued in memory;
-// ESF_URL=http://… runs against another server, -auth/-sign/-pin take real
-// key stores, -now pins the mock's clock.
+// ESF_MOCK_URL=http://… runs against another server, -auth/-sign/-pin take
+// real key stores (NCA's: with -trust/-crl of NCA's CA), -password the
+// current password when the IIN has an account already, -now pins the
+// mock's clock:
+//
+//	go run ./examples/individual -now 2026-06-01T09:00:00Z -pin Qwerty12 \
+//		-auth individual_valid.p12 -trust root_test_gost_2022.cer \
+//		-trust nca_gost2022_test.cer -crl nca_gost2022_test.crl
 package main
 
 import (
@@ -25,12 +31,12 @@ import (
 func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout)) }
 
 const (
-	email    = "person@example.kz"
-	password = "Qazwsx12345"
+	email              = "person@example.kz"
+	newAccountPassword = "Qazwsx12345" // a new account's; an existing one's is -password
 )
 
 func run(ctx context.Context, args []string, out io.Writer) int {
-	env, err := demo.Start(ctx, "individual", "Registers an individual.", args, out)
+	env, err := demo.Start(ctx, demo.Example{Name: "individual", Doc: "Registers an individual."}, args, out)
 	if env == nil {
 		return demo.ExitCode(err, out)
 	}
@@ -52,7 +58,10 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	}
 
 	env.Step("Шаг 2. Регистрационные данные")
-	form := demo.Fill(start.Form, demo.Form(esfreg.Individual, email, password))
+	form, password, err := env.Typed(start, demo.Form(esfreg.Individual, email, newAccountPassword))
+	if err != nil {
+		return env.Fail(err)
+	}
 	env.PrintForm(form)
 	agreements, err := c.SubmitForm(ctx, start, form)
 	if err != nil {

@@ -10,9 +10,16 @@
 //
 // It needs nothing but Go: it starts an ESF mock in-process on 127.0.0.1
 // and issues NCA-shaped test key stores in memory (certs/certstest). With
-// ESF_URL=http://… it runs against that server instead (an "esf mock
+// ESF_MOCK_URL=http://… it runs against that server instead (an "esf mock
 // serve", set up through its /_mock/ API); -auth/-sign/-pin take real key
-// stores, and -now pins the mock's clock.
+// stores — a first head's, with -trust/-crl of NCA's CA, the register then
+// getting the entity from the certificate if it has none — -password the
+// current password when the head's IIN has an account already, and -now
+// pins the mock's clock:
+//
+//	go run ./examples/legal-entity -now 2026-06-01T09:00:00Z -pin Qwerty12 \
+//		-auth head.p12 -trust root_test_gost_2022.cer \
+//		-trust nca_gost2022_test.cer -crl nca_gost2022_test.crl
 package main
 
 import (
@@ -28,26 +35,26 @@ import (
 func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout)) }
 
 const (
-	email    = "head@example.kz"
-	password = "Qazwsx12345"
+	email              = "head@example.kz"
+	newAccountPassword = "Qazwsx12345" // a new account's; an existing one's is -password
 )
 
 func run(ctx context.Context, args []string, out io.Writer) int {
-	env, err := demo.Start(ctx, "legal-entity", "Registers a legal entity: its head signs two agreements.", args, out)
+	env, err := demo.Start(ctx, demo.Example{Name: "legal-entity", Doc: "Registers a legal entity: its head signs two agreements."}, args, out)
 	if env == nil {
 		return demo.ExitCode(err, out)
 	}
 	defer env.Close()
 	c := env.Client
 
-	// The tax register names the entity and its first head.
-	if err := env.SeedTaxpayer(demo.Entity(demo.Head), true); err != nil {
-		return env.Fail(err)
-	}
 	// NCA's key stores of a legal entity's head: AUTH_RSA256_… to log in,
-	// GOST512_… to sign.
+	// GOST512_… to sign (a GOST512_ key store of 2022 on does both).
 	auth, sign, err := env.KeyPair(demo.Head, certstest.KindCEO, true)
 	if err != nil {
+		return env.Fail(err)
+	}
+	// The tax register names the entity and its first head.
+	if err := env.EnsureTaxpayer(esfreg.LegalEntity, sign.Certificate); err != nil {
 		return env.Fail(err)
 	}
 
@@ -62,7 +69,10 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	env.Step("Шаг 2. Регистрационные данные")
 	// The form comes prefilled from the certificate (IIN, name, BIN,
 	// company) and the register; the head types the rest.
-	form := demo.Fill(start.Form, demo.Form(esfreg.LegalEntity, email, password))
+	form, password, err := env.Typed(start, demo.Form(esfreg.LegalEntity, email, newAccountPassword))
+	if err != nil {
+		return env.Fail(err)
+	}
 	env.PrintForm(form)
 	agreements, err := c.SubmitForm(ctx, start, form)
 	if err != nil {

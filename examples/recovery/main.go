@@ -9,10 +9,12 @@
 //	go run ./examples/recovery
 //
 // An ESF mock runs in-process and the key stores are issued in memory;
-// ESF_URL=http://… runs against another server (on one without the mock's
-// /_mock/ API the e-mailed link cannot be read, and the example stops
-// there), -auth/-sign/-pin take real key stores, -now pins the mock's
-// clock.
+// ESF_MOCK_URL=http://… runs against another server (on one without the
+// mock's /_mock/ API the e-mailed link cannot be read, and the example
+// stops there), -auth/-sign/-pin take real key stores (NCA's: with
+// -trust/-crl of NCA's CA), -password is the account's current password
+// when the IIN has one already (an account with an individual's profile is
+// recovered as it is, nothing registered), -now pins the mock's clock.
 package main
 
 import (
@@ -20,6 +22,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
@@ -36,7 +39,7 @@ const (
 )
 
 func run(ctx context.Context, args []string, out io.Writer) int {
-	env, err := demo.Start(ctx, "recovery", "Changes the e-mail and resets a forgotten password.", args, out)
+	env, err := demo.Start(ctx, demo.Example{Name: "recovery", Doc: "Changes the e-mail and resets a forgotten password."}, args, out)
 	if env == nil {
 		return demo.ExitCode(err, out)
 	}
@@ -49,7 +52,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 		return env.Fail(err)
 	}
 	if env.Control != nil { // on a real server the account exists already
-		if _, err := env.Register(esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: sign,
+		if _, _, err := env.Register(esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: sign,
 			Form: demo.Form(esfreg.Individual, oldEmail, password)}, auth, password); err != nil {
 			return env.Fail(err)
 		}
@@ -58,9 +61,11 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 
 	env.Step("Смена e-mail (…/esf-web/login/#!/change-email)")
 	env.Printf("  Логин (ИИН): %s\n  Новый e-mail: %s\n", iin, newEmail)
-	env.Certificate("Подписать ключом", auth)
-	if err := c.ChangeEmail(ctx, iin, newEmail, auth); !env.Refusal(err) {
-		return env.Fail(err)
+	if !auth.Certificate.Usage.Has(certs.UsageSign) {
+		env.Certificate("Подписать ключом", auth)
+		if err := c.ChangeEmail(ctx, iin, newEmail, auth); !env.Refusal(err) {
+			return env.Fail(err)
+		}
 	}
 	env.Certificate("Подписать ключом", sign)
 	if err := c.ChangeEmail(ctx, iin, newEmail, sign); err != nil {

@@ -1,7 +1,9 @@
 // Package demo is what the examples share: a server to run against (an
-// ESF mock started in-process on 127.0.0.1, or the server ESF_URL names),
-// test key stores issued in memory (or the user's own, from -auth, -sign
-// and -pin), and printing in the portal's words.
+// ESF mock started in-process on 127.0.0.1, or the mock ESF_MOCK_URL
+// names), test key stores issued in memory (or the user's own, from -auth,
+// -sign and -pin, with NCA's CA trusted through -trust and -crl), the
+// register record and the existing account those need, and printing in
+// the portal's words.
 package demo
 
 import (
@@ -19,7 +21,6 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
-	"github.com/esfkit/esf/conformance"
 	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
@@ -28,14 +29,47 @@ import (
 // EnvURL names the server to run against instead of an in-process mock: a
 // mock ("esf mock serve", whose /_mock/ control API the example then uses)
 // or a real ESF stand (the steps that need the control API are skipped).
-const EnvURL = "ESF_URL"
+// The conformance suite reads the same variable.
+const EnvURL = "ESF_MOCK_URL"
+
+// EnvURLDeprecated is EnvURL's former name, still read for one release
+// when EnvURL is unset, with a line on stderr saying so.
+const EnvURLDeprecated = "ESF_URL"
+
+// MockURL returns the server the environment names: EnvURL, else the
+// deprecated EnvURLDeprecated, which it reports on stderr.
+func MockURL(getenv func(string) string, stderr io.Writer) string {
+	if u := getenv(EnvURL); u != "" {
+		return u
+	}
+	u := getenv(EnvURLDeprecated)
+	if u != "" {
+		fmt.Fprintf(stderr, "warning: %s is deprecated and will be ignored in the next release: set %s=%s instead\n", EnvURLDeprecated, EnvURL, u)
+	}
+	return u
+}
+
+// Example describes an example program to Start.
+type Example struct {
+	// Name is the example's folder under examples/, e.g. "legal-entity".
+	Name string
+	// Doc is the sentence -h prints.
+	Doc string
+	// Flags adds the example's own flags.
+	Flags func(*flag.FlagSet)
+	// OtherPeople says the example issues test key stores in memory for
+	// people besides the holder of -auth/-sign (a former head, a person
+	// the register does not know): with -trust the in-process mock then
+	// trusts the certs/certstest CAs too.
+	OtherPeople bool
+}
 
 // Env is one run of an example.
 type Env struct {
 	// Client runs the flows against the server.
 	Client *esfclient.Client
 	// Control is the mock's control API; nil when the server has none.
-	Control conformance.Control
+	Control *Control
 	// URL is the server's base URL.
 	URL string
 
@@ -44,6 +78,7 @@ type Env struct {
 	authFile string
 	signFile string
 	pin      string
+	password string
 
 	mu    sync.Mutex
 	clock func() time.Time // the server's clock, as far as it is known
@@ -59,24 +94,29 @@ type Env struct {
 }
 
 // Start parses the example's flags and starts or connects to the server.
-// -now pins the clock (of the in-process mock, or of ESF_URL's mock);
+// -now pins the clock (of the in-process mock, or of ESF_MOCK_URL's mock);
 // -auth, -sign and -pin take the user's own key stores instead of test
-// ones; more, the example's own, may be added by flags. A nil Env with a
-// nil error means -h was asked for.
-func Start(ctx context.Context, name, doc string, args []string, out io.Writer, flags ...func(*flag.FlagSet)) (*Env, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	for _, f := range flags {
-		f(fs)
+// ones, and -trust and -crl the CA certificates and CRLs that make the mock
+// accept them (NCA's); -password is the current password of an account
+// the IIN has already. A nil Env with a nil error means -h was asked for.
+func Start(ctx context.Context, ex Example, args []string, out io.Writer) (*Env, error) {
+	fs := flag.NewFlagSet(ex.Name, flag.ContinueOnError)
+	if ex.Flags != nil {
+		ex.Flags(fs)
 	}
 	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: go run ./examples/%s [flags]\n\n%s\n\nWith %s=URL it runs against that server instead of a mock of its own.\n\nFlags:\n", name, doc, EnvURL)
+		fmt.Fprintf(out, "Usage: go run ./examples/%s [flags]\n\n%s\n\nWith %s=URL it runs against that server instead of a mock of its own.\n\nFlags:\n", ex.Name, ex.Doc, EnvURL)
 		fs.PrintDefaults()
 	}
+	var trustFiles, crlFiles files
 	now := fs.String("now", "", "pin the mock's clock to this RFC 3339 `time` (e.g. 2026-06-01T09:00:00Z); default: the real clock")
 	auth := fs.String("auth", "", "the person's authentication key store `FILE` (AUTH_RSA…/GOST512_….p12); default: a test one issued in memory")
 	sign := fs.String("sign", "", "the person's signing key store `FILE` (RSA…/GOST…); default: the -auth file for GOST512_, else a test one")
 	pin := fs.String("pin", certstest.DefaultPIN, "the `PIN` of -auth and -sign")
+	password := fs.String("password", "", "the current `password` of the IIN's ESF account, when it has one already: step 2 asks for it instead of a new one, as the portal does")
+	fs.Var(&trustFiles, "trust", "trust this CA certificate `FILE` (DER or PEM), e.g. NCA's nca_gost2022_test.cer; repeat for more; the in-process mock then trusts these instead of the certstest CAs (an ESF_MOCK_URL mock gets them through /_mock/trust)")
+	fs.Var(&crlFiles, "crl", "check revocation against this CRL `FILE` (DER or PEM), e.g. nca_gost2022_test.crl; repeat for more")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil
@@ -94,12 +134,16 @@ func Start(ctx context.Context, name, doc string, args []string, out io.Writer, 
 		}
 		pinned = t.UTC()
 	}
-	e := &Env{out: out, ctx: ctx, authFile: *auth, signFile: *sign, pin: *pin, shutdown: func() {}}
-	if base := os.Getenv(EnvURL); base != "" {
-		if err := e.connect(base, pinned); err != nil {
+	trust, err := ReadTrust(trustFiles, crlFiles)
+	if err != nil {
+		return nil, err
+	}
+	e := &Env{out: out, ctx: ctx, authFile: *auth, signFile: *sign, pin: *pin, password: *password, shutdown: func() {}}
+	if base := MockURL(os.Getenv, os.Stderr); base != "" {
+		if err := e.connect(base, pinned, trust); err != nil {
 			return nil, err
 		}
-	} else if err := e.serve(pinned); err != nil {
+	} else if err := e.serve(pinned, trust, ex.OtherPeople); err != nil {
 		return nil, err
 	}
 	c, err := esfclient.New(esfclient.Options{BaseURL: e.URL, Now: e.Now})
@@ -111,13 +155,35 @@ func Start(ctx context.Context, name, doc string, args []string, out io.Writer, 
 	return e, nil
 }
 
-// serve starts a mock in-process on a free loopback port.
-func (e *Env) serve(pinned time.Time) error {
-	opts := mockserver.Options{BcryptCost: 4}
+// serve starts a mock in-process on a free loopback port. With -trust its
+// trust is trust's (with otherPeople, and the certstest CAs'); with -trust
+// or the user's own key stores it accepts the published test IIN/BIN that
+// NCA's test certificates carry (123456789011, 123456789021 …).
+func (e *Env) serve(pinned time.Time, trust *Trust, otherPeople bool) error {
+	opts := mockserver.Options{BcryptCost: 4, CRLs: trust.CRLs}
+	e.clock = time.Now
 	if !pinned.IsZero() {
 		// A pinned clock and fixed randomness: the same links on every run.
 		opts.Now = func() time.Time { return pinned }
 		opts.Rand = certstest.DeterministicRand("github.com/esfkit/esf/examples")
+		e.clock = opts.Now
+	}
+	// NCA's test certificates carry the published test IIN/BIN, which
+	// fail the checksum: the user's own key stores may be those.
+	opts.AllowTestIdentities = len(trust.Roots) > 0 || e.authFile != "" || e.signFile != ""
+	testPKI := false
+	if len(trust.Roots) > 0 {
+		opts.Roots, opts.Intermediates = trust.Roots, trust.Intermediates
+		if otherPeople {
+			if err := e.buildPKI(); err != nil {
+				return err
+			}
+			for _, ca := range []*certstest.CA{e.rsa, e.gost} {
+				opts.Roots = append(opts.Roots, ca.Root())
+				opts.Intermediates = append(opts.Intermediates, ca.Intermediate())
+			}
+			testPKI = true
+		}
 	}
 	srv, err := mockserver.New(opts)
 	if err != nil {
@@ -135,25 +201,38 @@ func (e *Env) serve(pinned time.Time) error {
 		_ = hs.Shutdown(ctx)
 	}
 	e.URL = "http://" + ln.Addr().String()
-	e.Control = conformance.NewHTTPControl(e.URL, nil)
+	e.Control = NewControl(e.URL)
+	e.mu.Lock()
 	e.clock = srv.Now
+	e.mu.Unlock()
 	e.Printf("ИС ЭСФ (mock, запущен в этом процессе): %s\n", e.URL)
+	e.printTrust(trust, "")
+	if testPKI {
+		e.Printf("  Доверенные УЦ: и тестовые certs/certstest (ключи других участников примера выпускаются в памяти)\n")
+	}
 	return nil
 }
 
-// connect uses the server at base; its control API, if it has one.
-func (e *Env) connect(base string, pinned time.Time) error {
+// connect uses the server at base; its control API, if it has one, for
+// the clock, -trust and -crl.
+func (e *Env) connect(base string, pinned time.Time, trust *Trust) error {
 	e.URL = strings.TrimRight(base, "/")
-	ctl := conformance.NewHTTPControl(e.URL, nil)
+	ctl := NewControl(e.URL)
 	if !pinned.IsZero() {
-		if err := ctl.SetTime(e.ctx, pinned); err != nil && !errors.Is(err, conformance.ErrUnsupported) {
+		if err := ctl.SetTime(e.ctx, pinned); err != nil && !Unavailable(err) {
 			return err
 		}
 	}
 	now, err := ctl.Now(e.ctx)
 	if err != nil {
 		e.clock = time.Now
-		e.Printf("ИС ЭСФ: %s (без API управления /_mock/: шаги, которым оно нужно, пропускаются)\n", e.URL)
+		if !pinned.IsZero() { // the client's clock, at least, is pinned
+			e.clock = func() time.Time { return pinned }
+		}
+		e.Printf("ИС ЭСФ: %s (без API управления /_mock/: шаги, которым оно нужно, пропускаются; %s)\n", e.URL, controlCause(err))
+		if !trust.Empty() {
+			e.Printf("  -trust и -crl не переданы: доверие и списки отзыва — сервера\n")
+		}
 		return nil
 	}
 	e.Control = ctl
@@ -161,7 +240,44 @@ func (e *Env) connect(base string, pinned time.Time) error {
 	read := time.Now()
 	e.clock = func() time.Time { return now.Add(time.Since(read)) }
 	e.Printf("ИС ЭСФ (mock): %s\n", e.URL)
+	return e.pushTrust(trust)
+}
+
+// pushTrust gives a remote mock -trust and -crl through its control API.
+func (e *Env) pushTrust(trust *Trust) error {
+	sent := &Trust{}
+	for i, c := range trust.Roots {
+		if err := e.Control.Trust(e.ctx, c.X509.Raw); Unavailable(err) {
+			e.Printf("  -trust %s не передан: %s\n", trust.rootFiles[i], controlCause(err))
+			continue
+		} else if err != nil {
+			return fmt.Errorf("-trust %s: %w", trust.rootFiles[i], err)
+		}
+		sent.Roots, sent.rootFiles = append(sent.Roots, c), append(sent.rootFiles, trust.rootFiles[i])
+	}
+	for i, crl := range trust.CRLs {
+		if err := e.Control.AddCRL(e.ctx, crl.Raw); Unavailable(err) {
+			e.Printf("  -crl %s не передан: %s\n", trust.crlFiles[i], controlCause(err))
+			continue
+		} else if err != nil {
+			return fmt.Errorf("-crl %s: %w", trust.crlFiles[i], err)
+		}
+		sent.CRLs, sent.crlFiles = append(sent.CRLs, crl), append(sent.crlFiles, trust.crlFiles[i])
+	}
+	e.printTrust(sent, ", передан через /_mock/")
 	return nil
+}
+
+// controlCause says, in a few words, why the control API did not answer.
+func controlCause(err error) string {
+	var ce *ControlError
+	if errors.As(err, &ce) {
+		if ce.Code != "" {
+			return fmt.Sprintf("/_mock/ ответил HTTP %d %s", ce.Status, ce.Code)
+		}
+		return fmt.Sprintf("/_mock/ ответил HTTP %d", ce.Status)
+	}
+	return err.Error()
 }
 
 // Close stops the in-process mock.
@@ -195,20 +311,18 @@ func (e *Env) Advance(d time.Duration) error {
 
 var errNoControl = errors.New("the server has no control API (/_mock/)")
 
-// SeedTaxpayer publishes a register record on a mock; on a server without
-// the control API it says the register is the server's own.
+// SeedTaxpayer publishes a register record on a mock, or stages it for the
+// next refresh; on a server without the control API it says the register
+// is the server's own.
 func (e *Env) SeedTaxpayer(t esfreg.Taxpayer, publish bool) error {
 	if e.Control == nil {
 		e.Printf("Справочник налогоплательщиков: запись %s не добавлена (у сервера нет /_mock/: нужна запись в его справочнике)\n", t.TIN)
 		return nil
 	}
 	if err := e.Control.SeedTaxpayer(e.ctx, t, publish); err != nil {
-		return err
+		return fmt.Errorf("the register record of %s: %w", t.TIN, err)
 	}
-	e.Printf("Справочник налогоплательщиков: %s — %s", TaxpayerName(t), t.TIN)
-	if t.EnterpriseAdministrator != "" {
-		e.Printf(", первый руководитель: ИИН %s", t.EnterpriseAdministrator)
-	}
+	e.Printf("Справочник налогоплательщиков: %s", TaxpayerLine(t))
 	if publish {
 		e.Printf(" (в справочнике ЭСФ)\n")
 	} else {
@@ -216,6 +330,16 @@ func (e *Env) SeedTaxpayer(t esfreg.Taxpayer, publish bool) error {
 			esfreg.NextRefresh(e.Now()).Format("02.01.2006 15:04")+" по Алматы")
 	}
 	return nil
+}
+
+// TaxpayerLine is a register record in one line: "NAME — TIN, первый
+// руководитель: ИИН …".
+func TaxpayerLine(t esfreg.Taxpayer) string {
+	s := TaxpayerName(t) + " — " + t.TIN
+	if t.EnterpriseAdministrator != "" {
+		s += ", первый руководитель: ИИН " + t.EnterpriseAdministrator
+	}
+	return s
 }
 
 // TaxpayerName is the register's name of t.
@@ -228,14 +352,14 @@ func TaxpayerName(t esfreg.Taxpayer) string {
 
 // Mail prints the last e-mail to address with subject and returns it; on a
 // server without the control API it says the user should open the mail.
-func (e *Env) Mail(address, subject string) (*conformance.Mail, error) {
+func (e *Env) Mail(address, subject string) (*Mail, error) {
 	if e.Control == nil {
 		e.Printf("\nПисьмо «%s» отправлено на %s: откройте его (у сервера нет /_mock/, письмо не прочитать отсюда)\n", subject, address)
 		return nil, errNoControl
 	}
 	mails, err := e.Control.MailTo(e.ctx, address)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the e-mails to %s: %w", address, err)
 	}
 	for i := len(mails) - 1; i >= 0; i-- {
 		if m := mails[i]; m.Subject == subject {
@@ -290,8 +414,14 @@ func ExitCode(err error, out io.Writer) int {
 	return 0
 }
 
-// Fail prints err and returns the exit code 1.
+// Fail prints err and returns the exit code 1. A nil err is a refusal
+// that did not come: the server accepted what the example expected it to
+// refuse.
 func (e *Env) Fail(err error) int {
+	if err == nil {
+		e.Printf("  Ошибка: ожидался отказ, а запрос принят\n")
+		return 1
+	}
 	if !e.Refusal(err) {
 		e.Printf("Ошибка: %v\n", err)
 	}

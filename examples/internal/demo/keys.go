@@ -35,11 +35,25 @@ var (
 // Address is the address of every form and register record.
 const Address = "г. Астана, ул. Бейбітшілік, 10"
 
-// Entity is the entity's register record with head as its first head.
-func Entity(head Person) esfreg.Taxpayer {
-	return esfreg.Taxpayer{TIN: EntityBIN, NameRu: EntityName, Type: esfreg.EnterprisePrivate, Resident: true,
-		EnterpriseAdministrator: head.IIN, AddressRu: Address}
+// Company is a legal entity: its BIN and name.
+type Company struct{ BIN, Name string }
+
+// ExampleCompany is the examples' own legal entity (EntityBIN, EntityName).
+var ExampleCompany = Company{BIN: EntityBIN, Name: EntityName}
+
+// CompanyOf is the legal entity a certificate names (OU=BIN…, O=…).
+func CompanyOf(c *certs.Certificate) Company { return Company{BIN: c.BIN, Name: c.Organization} }
+
+// Record is the company's register record with the IIN head as its first
+// head (empty for none).
+func (co Company) Record(head string) esfreg.Taxpayer {
+	return esfreg.Taxpayer{TIN: co.BIN, NameRu: co.Name, Type: esfreg.EnterprisePrivate, Resident: true,
+		EnterpriseAdministrator: head, AddressRu: Address}
 }
+
+// Entity is the examples' entity's register record with head as its first
+// head.
+func Entity(head Person) esfreg.Taxpayer { return ExampleCompany.Record(head.IIN) }
 
 // Form is what the person types at step 2 (the rest comes from the
 // certificate): e-mail, password, address and identity document; for a
@@ -71,24 +85,49 @@ func newBIN(registered time.Time, serial int) string {
 
 // KeyPair returns the person's authentication and signing key stores:
 // the user's own from -auth and -sign when given, else test ones
-// (TestKeyPair).
+// (TestKeyPair). A GOST512_ key store, with which NCA's holder both logs
+// in and signs, may be given alone, as -auth or -sign.
 func (e *Env) KeyPair(p Person, kind certstest.Kind, gostSign bool) (auth, sign *certs.KeyStore, err error) {
-	if e.authFile == "" {
+	if e.authFile == "" && e.signFile == "" {
 		return e.TestKeyPair(p, kind, gostSign)
 	}
-	if auth, err = certs.OpenFile(e.authFile, e.pin); err != nil {
-		return nil, nil, err
+	open := func(flag, path string) (*certs.KeyStore, error) {
+		ks, err := certs.OpenFile(path, e.pin)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", flag, path, err)
+		}
+		return ks, nil
 	}
-	sign = auth
-	if e.signFile != "" {
-		if sign, err = certs.OpenFile(e.signFile, e.pin); err != nil {
+	if e.authFile != "" {
+		if auth, err = open("-auth", e.authFile); err != nil {
 			return nil, nil, err
 		}
-	} else if !auth.Certificate.Usage.Has(certs.UsageSign) {
-		return nil, nil, fmt.Errorf("-auth %s cannot sign: give the signing key store with -sign", e.authFile)
+	}
+	if e.signFile != "" {
+		if sign, err = open("-sign", e.signFile); err != nil {
+			return nil, nil, err
+		}
+	}
+	switch {
+	case auth == nil && !sign.Certificate.Usage.Has(certs.UsageAuth):
+		return nil, nil, fmt.Errorf("-sign %s cannot log in (%s): give the authentication key store with -auth", e.signFile, sign.Certificate.Usage)
+	case auth == nil:
+		auth = sign
+	case sign == nil && !auth.Certificate.Usage.Has(certs.UsageSign):
+		return nil, nil, fmt.Errorf("-auth %s cannot sign (%s): give the signing key store with -sign", e.authFile, auth.Certificate.Usage)
+	case sign == nil:
+		sign = auth
+	}
+	if auth.Certificate.IIN != sign.Certificate.IIN {
+		return nil, nil, fmt.Errorf("-auth %s is IIN %s's, -sign %s is IIN %s's: give one person's key stores",
+			e.authFile, auth.Certificate.IIN, e.signFile, sign.Certificate.IIN)
 	}
 	return auth, sign, nil
 }
+
+// OwnKeys reports whether the key stores are the user's (-auth, -sign),
+// not test ones issued in memory.
+func (e *Env) OwnKeys() bool { return e.authFile != "" || e.signFile != "" }
 
 // TestKeyPair issues, in memory, key stores shaped like NCA's from the
 // test PKI of certs/certstest, valid for a year from the server's now: an
@@ -96,12 +135,18 @@ func (e *Env) KeyPair(p Person, kind certstest.Kind, gostSign bool) (auth, sign 
 // gostSign, a GOST512_ one, as NCA gives legal entities. The mock trusts
 // this PKI by default.
 func (e *Env) TestKeyPair(p Person, kind certstest.Kind, gostSign bool) (auth, sign *certs.KeyStore, err error) {
+	return e.TestKeyPairOf(p, ExampleCompany, kind, gostSign)
+}
+
+// TestKeyPairOf is TestKeyPair for a legal entity's person of co (the
+// company is ignored for a person's kinds).
+func (e *Env) TestKeyPairOf(p Person, co Company, kind certstest.Kind, gostSign bool) (auth, sign *certs.KeyStore, err error) {
 	if err := e.buildPKI(); err != nil {
 		return nil, nil, err
 	}
 	prof := certstest.Profile{Kind: kind, IIN: p.IIN, Surname: p.Surname, FirstName: p.FirstName, Patronymic: p.Patronymic}
 	if kind.Holder() == certs.HolderLegalEntity {
-		prof.BIN, prof.Organization = EntityBIN, EntityName
+		prof.BIN, prof.Organization = co.BIN, co.Name
 	}
 	issue := func(ca *certstest.CA, u certs.Usage) (*certs.KeyStore, error) {
 		prof.Usage = u

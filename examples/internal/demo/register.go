@@ -1,6 +1,9 @@
 package demo
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
@@ -77,14 +80,89 @@ func (e *Env) Complete(address string, auth *certs.KeyStore, password string) (*
 	return login, nil
 }
 
+// Typed is what the person types at step 2, fitted to step 1's answer.
+// For an IIN that has an ESF account already (existingAccount) the portal
+// sets no new password: it asks for the account's current one, -password,
+// and the e-mail stays the account's (it changes only through «Смена
+// e-mail»). Typed returns the form to send and the password to log in
+// with. An existing account without -password is the portal's refusal
+// PASSWORD_ALREADY_SET, for the field currentPassword, after a line
+// naming the flag.
+func (e *Env) Typed(start *esfclient.RegistrationStart, typed esfreg.Form) (esfreg.Form, string, error) {
+	if !start.ExistingAccount {
+		return Fill(start.Form, typed), typed.Password, nil
+	}
+	e.Printf("  У ИИН %s уже есть учётная запись в ИС ЭСФ: новый пароль не задаётся, вводится текущий\n", start.Form.IIN)
+	if e.password == "" {
+		e.Printf("  (текущий пароль учётной записи: флаг -password)\n")
+		err := esfreg.NewError(esfreg.CodePasswordAlreadySet, esfreg.FieldCurrentPassword)
+		err.Err = fmt.Errorf("IIN %s has an account: its current password is needed (-password)", start.Form.IIN)
+		return esfreg.Form{}, "", err
+	}
+	typed.Email = ""
+	typed.Password, typed.PasswordConfirmation, typed.CurrentPassword = "", "", e.password
+	return Fill(start.Form, typed), e.password, nil
+}
+
+// Password returns -password if given, else def.
+func (e *Env) Password(def string) string {
+	if e.password != "" {
+		return e.password
+	}
+	return def
+}
+
+// PasswordGiven reports whether -password was given.
+func (e *Env) PasswordGiven() bool { return e.password != "" }
+
 // Register runs the four steps quietly and completes the registration:
 // for the examples in which a registration is the setting, not the flow.
-func (e *Env) Register(r esfclient.Registration, auth *certs.KeyStore, password string) (*esfclient.LoginResponse, error) {
-	e.Step("Регистрация: %s — %s, ИИН %s", r.Category.Title(), r.Key.Certificate.FullName(), r.Key.Certificate.IIN)
-	res, err := e.Client.Register(e.ctx, r)
-	if err != nil {
-		return nil, err
+// When the mock's account of the IIN has the profile already it says so
+// and logs in instead; when the IIN has an account without it, step 2
+// takes the current password (Typed). It returns the log-in and the
+// password the account has.
+func (e *Env) Register(r esfclient.Registration, auth *certs.KeyStore, password string) (*esfclient.LoginResponse, string, error) {
+	cert := r.Key.Certificate
+	e.Step("Регистрация: %s — %s, ИИН %s", r.Category.Title(), cert.FullName(), cert.IIN)
+	if e.Control != nil {
+		tin := cert.IIN
+		if r.Category == esfreg.LegalEntity {
+			tin = cert.BIN
+		}
+		acct, ok, err := e.Control.Account(e.ctx, cert.IIN)
+		if err != nil && !Unavailable(err) {
+			return nil, "", fmt.Errorf("the account of %s: %w", cert.IIN, err)
+		}
+		if ok && slices.ContainsFunc(acct.Profiles, func(p esfreg.Profile) bool {
+			return p.TIN == tin && p.Type == r.Category.ProfileType() && p.Active()
+		}) {
+			pw := e.Password(password)
+			e.Printf("  Уже зарегистрирован: профиль %s — %s есть; вход (%s и пароль)\n", r.Category.ProfileType(), tin, auth.Certificate.FileName())
+			login, err := e.Client.Login(e.ctx, auth, pw)
+			return login, pw, err
+		}
 	}
-	e.Printf("  Соглашения подписаны: %d\n  %s\n", len(res.Agreements), res.Request.Message)
-	return e.Complete(res.Request.Email, auth, password)
+	start, err := e.Client.StartRegistration(e.ctx, r.Category, r.Key)
+	if err != nil {
+		return nil, "", err
+	}
+	form, pw, err := e.Typed(start, r.Form)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := e.Client.SubmitForm(e.ctx, start, form)
+	if err != nil {
+		return nil, "", err
+	}
+	signer := r.Signer
+	if signer == nil {
+		signer = r.Key
+	}
+	req, err := e.Client.SignAgreements(e.ctx, start, list, signer)
+	if err != nil {
+		return nil, "", err
+	}
+	e.Printf("  Соглашения подписаны: %d\n  %s\n", len(list), req.Message)
+	login, err := e.Complete(req.Email, auth, pw)
+	return login, pw, err
 }
