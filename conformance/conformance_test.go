@@ -315,9 +315,15 @@ func startBinary(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "esf")
-	bctx, bcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	bctx, bcancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer bcancel()
-	build := exec.CommandContext(bctx, "go", "build", "-o", bin, "github.com/esfkit/esf/cmd/esf")
+	// Built with the test's own -race setting, the binary reuses the
+	// packages go test has just compiled: no cold build of the whole tree.
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	build := exec.CommandContext(bctx, "go", append(args, "github.com/esfkit/esf/cmd/esf")...)
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build ./cmd/esf:\n%s", out)
 
