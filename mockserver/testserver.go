@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"net/http/httptest"
-	"testing"
 	"time"
 )
 
@@ -14,10 +13,19 @@ type TestServer struct {
 	srv *httptest.Server
 }
 
+// TB is what NewTestServer needs of a test: *testing.T, *testing.B and
+// *testing.F (any testing.TB) fit. It is an interface of this package so
+// that a program linking mockserver does not link package testing.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // NewTestServer starts a mock for t with test-friendly options — the
 // published test identities allowed, the cheapest bcrypt cost — changed by
 // the optional modify functions, and closes it when the test ends.
-func NewTestServer(t testing.TB, modify ...func(*Options)) *TestServer {
+func NewTestServer(t TB, modify ...func(*Options)) *TestServer {
 	t.Helper()
 	opts := Options{AllowTestIdentities: true, BcryptCost: 4}
 	for _, m := range modify {

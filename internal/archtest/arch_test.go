@@ -182,3 +182,18 @@ func thirdPartyViolations(pkgs []pkg) []string {
 	}
 	return out
 }
+
+// The programs — the CLI and the examples — do not link package testing:
+// an integrator's binary that embeds the client or the mock should not
+// carry the test framework (and its flags).
+func TestProgramsDoNotLinkTesting(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./cmd/...", "./examples/...")
+	cmd.Dir = testref.Root()
+	out, err := cmd.Output()
+	require.NoError(t, err, "go list -deps")
+	for _, p := range strings.Fields(string(out)) {
+		if p == "testing" {
+			t.Fatal("a program links package testing; find who with: go list -deps -f '{{.ImportPath}} {{.Imports}}' ./cmd/... ./examples/... | grep '\"*testing'")
+		}
+	}
+}
