@@ -77,7 +77,8 @@
 // --allow-missing-username-token fails session-needs-account-password, by
 // design (skip it with Options.Skip if that is what you run). A mock whose
 // control API needs a token (one listening beyond loopback) is reached with
-// NewHTTPTarget(url, WithControlToken(token)).
+// NewHTTPTarget(url, WithControlToken(os.Getenv("ESF_MOCK_CONTROL_TOKEN"))) —
+// the variable the examples read too.
 //
 // Against a real ESF test stand (no Control) only version,
 // login-and-api-session (with Options.Stand.Auth and Password: an account

@@ -64,7 +64,8 @@ func (c *ControlClient) WithToken(token string) *ControlClient {
 	return &cp
 }
 
-// ControlError is a refusal of the control API.
+// ControlError is a refusal of the control API. Code is empty when the
+// answer was not the mock's at all (a proxy's 404, another server).
 type ControlError struct {
 	Status  int         // the HTTP status
 	Code    esfreg.Code `json:"code"`
@@ -311,7 +312,8 @@ func refusalOf(resp *http.Response, data []byte) error {
 	}
 	e := &ControlError{Status: resp.StatusCode}
 	if json.Unmarshal(data, e) != nil || e.Code == "" {
-		e.Code = CodeInternal
+		// Not the mock's answer (a proxy, another server): no code.
+		e.Code = ""
 		e.Message = fmt.Sprintf("not a control API answer: %.200s", bytes.TrimSpace(data))
 	}
 	return e
