@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -28,31 +27,6 @@ import (
 	"github.com/esfkit/esf/certs/gost"
 	"github.com/esfkit/esf/internal/testref"
 )
-
-// fuzzMinimizeTime is how long go test -fuzz may spend minimizing each
-// new input when -fuzzminimizetime is not given; Go's default is a minute.
-// Go minimizes every input that widens coverage, by cutting single bytes
-// and then every range of bytes, which is quadratic in the length: for a
-// key store, certificate or CRL of 1–3 KB that is millions of runs, so with
-// the default each new input took the whole minute and the fuzzer, stuck
-// minimizing, reported a few dozen execs a minute.
-const fuzzMinimizeTime = "1s"
-
-// limitMinimization sets -fuzzminimizetime to fuzzMinimizeTime when
-// fuzzing and the command line does not say otherwise. The coordinating
-// process reads the flag when the target calls f.Fuzz.
-func limitMinimization(f *testing.F) {
-	f.Helper()
-	const name = "test.fuzzminimizetime"
-	given := false
-	flag.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
-	if fuzz := flag.Lookup("test.fuzz"); given || fuzz == nil || fuzz.Value.String() == "" {
-		return
-	}
-	if err := flag.Set(name, fuzzMinimizeTime); err != nil {
-		f.Fatal(err)
-	}
-}
 
 // Bounds on what one fuzz input may cost, checked with certs.BERCost
 // before Open or ParsePKCS8PrivateKey runs. Real key stores stay inside
@@ -199,7 +173,7 @@ var openErrors = []error{certs.ErrWrongPIN, certs.ErrNotKeyStore, certs.ErrMalfo
 // mutations reach the bags and their decryption), and go-pkcs12's
 // encodings; inputs costlier than the bounds above are skipped.
 func FuzzOpen(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	for _, s := range keyStoreSeeds(f) {
 		f.Add(s.data, s.pin)
 		if bare, err := certs.StripMAC(s.data); err == nil {
@@ -241,7 +215,7 @@ func FuzzOpen(f *testing.F) {
 // came in), carries the public key type its Algorithm says, and has a file
 // name that ParseFileName reads back.
 func FuzzParseCertificate(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	// Per form (DER, PEM, base64) and kind of certificate, the smallest.
 	real := smallestPer(referenceFiles(".cer", ".crt", ".pem"), func(rf referenceFile) (string, bool) {
 		c, err := certs.ParseCertificate(rf.data)
@@ -315,7 +289,7 @@ func FuzzParseCertificate(f *testing.F) {
 // found by Lookup, and Lookup returns only the entry of the serial asked
 // for, never one of another serial (its negation, say).
 func FuzzParseCRL(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	seen := map[string]bool{}
 	add := func(data []byte) {
 		if !seen[string(data)] {
@@ -362,7 +336,7 @@ func FuzzParseCRL(f *testing.F) {
 // Ed25519 keys, and hand-made GOST encodings; RSA moduli beyond 4096 bits
 // are skipped.
 func FuzzParsePKCS8PrivateKey(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	seen := map[string]bool{}
 	for _, s := range keyStoreSeeds(f) {
 		if der, err := certs.KeyStorePKCS8(s.data, s.pin); err == nil && !seen[string(der)] {

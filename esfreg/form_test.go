@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/internal/testref"
 )
 
 // goodForm is a complete, valid form of category c for a new account.
@@ -202,7 +203,7 @@ func FuzzParseDate(f *testing.F) {
 // FuzzFormValidate feeds Validate the JSON bodies a portal receives: it
 // never panics, and every refusal names a field with a known code.
 func FuzzFormValidate(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	for _, c := range esfreg.Categories() {
 		b, _ := json.Marshal(goodForm(c))
 		f.Add(b, false)

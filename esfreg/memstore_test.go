@@ -15,6 +15,7 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/internal/testref"
 )
 
 func TestMemStore_CopiesInAndOut(t *testing.T) {
@@ -235,7 +236,7 @@ func TestService_ConcurrentUse(t *testing.T) {
 // panic, what loads saves back to the same state, and saving, loading and
 // saving again writes the same file.
 func FuzzMemStateJSON(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	fx := newFixture(f)
 	fx.publish(company(binCompany, iinHead))
 	fx.register(esfreg.LegalEntity, iinHead, binCompany)

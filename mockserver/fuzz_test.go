@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esfkit/esf/internal/testref"
 	"github.com/esfkit/esf/mockserver"
 )
 
@@ -23,6 +24,7 @@ func fuzzServer(f *testing.F) *mockserver.Server {
 // FuzzSOAP posts arbitrary bodies to every SOAP service: the answer is a
 // SOAP response or fault, never a panic or a non-SOAP 500.
 func FuzzSOAP(f *testing.F) {
+	testref.LimitFuzzMinimization(f)
 	s := fuzzServer(f)
 	for _, seed := range []string{
 		`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><esf:esfVersionRequest xmlns:esf="esf"/></soap:Body></soap:Envelope>`,
@@ -49,6 +51,7 @@ func FuzzSOAP(f *testing.F) {
 // FuzzJSON posts arbitrary JSON to the portal's and the control API's
 // endpoints: a 4xx or a success, never a panic or a 500.
 func FuzzJSON(f *testing.F) {
+	testref.LimitFuzzMinimization(f)
 	s := fuzzServer(f)
 	paths := []string{"/esf-web/ajax/registration", "/esf-web/ajax/registration/abc/form", "/esf-web/ajax/registration/abc/agreements",
 		"/esf-web/ajax/change-email", "/esf-web/ajax/reset-password", "/esf-web/reset-password/0123456789abcdef0123456789abcdef01234567",

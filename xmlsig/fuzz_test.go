@@ -9,6 +9,7 @@ import (
 )
 
 func FuzzVerify(f *testing.F) {
+	testref.LimitFuzzMinimization(f)
 	if _, ok := testref.SharedDir(); ok {
 		for path := range realSigned(f) {
 			if data, err := os.ReadFile(path); err == nil {

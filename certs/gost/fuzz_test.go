@@ -2,38 +2,15 @@ package gost
 
 import (
 	"bytes"
-	"flag"
 	"testing"
+
+	"github.com/esfkit/esf/internal/testref"
 )
-
-// fuzzMinimizeTime is how long go test -fuzz may spend minimizing each
-// new input when -fuzzminimizetime is not given; Go's default is a minute.
-// Go minimizes every input that widens coverage, by cutting single bytes
-// and then every range of bytes, which is quadratic in the length, and
-// each try here may run a scalar multiplication: with the default, one new
-// input held the fuzzer for tens of seconds.
-const fuzzMinimizeTime = "1s"
-
-// limitMinimization sets -fuzzminimizetime to fuzzMinimizeTime when
-// fuzzing and the command line does not say otherwise. The coordinating
-// process reads the flag when the target calls f.Fuzz.
-func limitMinimization(f *testing.F) {
-	f.Helper()
-	const name = "test.fuzzminimizetime"
-	given := false
-	flag.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
-	if fuzz := flag.Lookup("test.fuzz"); given || fuzz == nil || fuzz.Value.String() == "" {
-		return
-	}
-	if err := flag.Set(name, fuzzMinimizeTime); err != nil {
-		f.Fatal(err)
-	}
-}
 
 // FuzzVerify feeds arbitrary keys, digests and signatures to the parser
 // and verifier: an error is fine, a panic or a verified forgery is not.
 func FuzzVerify(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	key, err := NewPrivateKey(CurveTC26512A, []byte{7, 7, 7})
 	if err != nil {
 		f.Fatal(err)
@@ -65,7 +42,7 @@ func FuzzVerify(f *testing.F) {
 // scalar, and whose signature verifies with its public key (and not for
 // another digest); or an error.
 func FuzzNewPrivateKey(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	f.Add(byte(CurveTC26512A), []byte{1})
 	f.Add(byte(CurveCryptoProA), bytes.Repeat([]byte{0xff}, 32))
 	f.Add(byte(CurveCryptoProA), []byte{0, 0, 7})

@@ -350,7 +350,7 @@ func TestStreebogAgainstGost12sum(t *testing.T) {
 }
 
 func FuzzStreebog512(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	f.Add([]byte{}, uint16(0), uint16(0))
 	f.Add(streebogM1, uint16(1), uint16(62))
 	f.Add(streebogHabr144, uint16(64), uint16(80))

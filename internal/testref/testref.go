@@ -10,6 +10,7 @@
 package testref
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,4 +102,30 @@ func absent(t testing.TB, format string, args ...any) {
 		t.Fatalf("required in this run (%s=1): "+format, append([]any{EnvRequireShared}, args...)...)
 	}
 	t.Skipf(format, args...)
+}
+
+// FuzzMinimizeTime is how long go test -fuzz may spend minimizing each new
+// input when -fuzzminimizetime is not given (Go's default is a minute). Go
+// minimizes every input that widens coverage by cutting single bytes and
+// then every range of bytes, quadratic in the length: for a key store, a
+// certificate, a CRL or a signed document of a few KB that is millions of
+// runs, so with the default each new input took the whole minute and the
+// fuzzer, stuck minimizing, reported a few dozen execs a minute.
+const FuzzMinimizeTime = "1s"
+
+// LimitFuzzMinimization sets -fuzzminimizetime to FuzzMinimizeTime when f
+// is fuzzing and the command line does not say otherwise. Call it first
+// in a fuzz target: the coordinating process reads the flag when the
+// target calls f.Fuzz.
+func LimitFuzzMinimization(f *testing.F) {
+	f.Helper()
+	const name = "test.fuzzminimizetime"
+	given := false
+	flag.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
+	if fuzz := flag.Lookup("test.fuzz"); given || fuzz == nil || fuzz.Value.String() == "" {
+		return
+	}
+	if err := flag.Set(name, FuzzMinimizeTime); err != nil {
+		f.Fatal(err)
+	}
 }

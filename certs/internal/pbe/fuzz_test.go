@@ -4,34 +4,11 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"strings"
 	"testing"
+
+	"github.com/esfkit/esf/internal/testref"
 )
-
-// fuzzMinimizeTime is how long go test -fuzz may spend minimizing each
-// new input when -fuzzminimizetime is not given; Go's default is a minute.
-// Go minimizes every input that widens coverage, by cutting single bytes
-// and then every range of bytes, which is quadratic in the length, and
-// each try here runs a key derivation: with the default, one input with a
-// long message or a large iteration count held the fuzzer for the minute.
-const fuzzMinimizeTime = "1s"
-
-// limitMinimization sets -fuzzminimizetime to fuzzMinimizeTime when
-// fuzzing and the command line does not say otherwise. The coordinating
-// process reads the flag when the target calls f.Fuzz.
-func limitMinimization(f *testing.F) {
-	f.Helper()
-	const name = "test.fuzzminimizetime"
-	given := false
-	flag.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
-	if fuzz := flag.Lookup("test.fuzz"); given || fuzz == nil || fuzz.Value.String() == "" {
-		return
-	}
-	if err := flag.Set(name, fuzzMinimizeTime); err != nil {
-		f.Fatal(err)
-	}
-}
 
 // Algorithm identifiers copied from files OpenSSL 3.0 wrote (pkcs12 -export
 // with and without -legacy, pkcs8 -topk8 -v1/-v2) and from RFC 9579 A.1.
@@ -112,7 +89,7 @@ func withFewIterations(f *testing.F, seed string) []byte {
 // (CBC with the scheme's own IV is deterministic); and whatever Encrypt
 // makes of the input, Decrypt turns back into it.
 func FuzzDecrypt(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	block8 := make([]byte, 16)
 	block16 := make([]byte, 32)
 	for _, s := range []string{seedRC240, seed3DES, seed2DES, seedRC2128, seedAES256, seedAES128SHA1, seedAES192, seedDES3} {
@@ -157,7 +134,7 @@ func FuzzDecrypt(f *testing.F) {
 // exactly when it is what ComputeMAC computes for the same arguments; a
 // digest of the right length that differs is ErrMACMismatch.
 func FuzzVerifyMAC(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	msg := []byte("message")
 	f.Add(mustHex(f, seedMACSHA1), make([]byte, 20), []byte("salt"), 128, msg, "1234")
 	f.Add(mustHex(f, seedMACSHA256), make([]byte, 32), []byte("salt"), 128, msg, "")
