@@ -1,21 +1,32 @@
 // Command esf is the command line of the esf project: it reads NCA key
-// stores and certificates (esf cert), and — as the project grows — signs the
-// ESF user agreement and runs the ESF mock server.
+// stores and certificates (esf cert), signs and verifies XML (esf xml),
+// writes, signs and verifies the ESF user agreement (esf agreement), and
+// runs the ESF mock server (esf mock serve).
 //
-// Usage:
+// Usage (esf -h prints it in full; every command takes -h):
 //
 //	esf cert info [--pin PIN] [--json] FILE...
 //	esf cert info --demo [--json]
-//	esf cert verify --ca FILE [--ca FILE] [--crl FILE] [--at RFC3339] [--pin PIN] [--usage AUTH|SIGN] [--holder INDIVIDUAL|LEGAL_ENTITY] FILE
-//	esf xml sign --keystore FILE --pin PIN [--out FILE] [--cr] FILE
-//	esf xml verify [--ca FILE]... [--crl FILE] [--at RFC3339] FILE...
-//	esf agreement new --kind KIND --lang ru|kk --iin IIN --name NAME --doc-number N --doc-issuer I --doc-date D --address A [--bin B --company C --basis S] [--date D]
-//	esf agreement sign --keystore FILE --pin PIN [--out FILE] FILE
-//	esf agreement verify --ca FILE [--crl FILE] [--at RFC3339] [--kind KIND] FILE...
-//	esf mock serve [--addr HOST:PORT] [--state FILE] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities] [--require-username-token] [--smtp HOST:PORT] [--log-level LEVEL]
+//	esf cert verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--pin PIN] [--usage AUTH|SIGN] [--holder INDIVIDUAL|LEGAL_ENTITY] FILE
+//	esf xml sign --keystore FILE [--pin PIN] [--at RFC3339] [--out FILE] [--cr] FILE
+//	esf xml verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] FILE...
+//	esf xml verify --no-chain FILE...
+//	esf agreement new --kind KIND [--lang ru|kk] --iin IIN --name NAME --doc-number N --doc-issuer I --doc-date D --address A [--bin B --company C --basis S] [--date D] [--out FILE]
+//	esf agreement sign --keystore FILE [--pin PIN] [--at RFC3339] [--out FILE] FILE
+//	esf agreement verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--kind KIND] [--head-of BIN] FILE...
+//	esf agreement verify --no-chain [--kind KIND] [--head-of BIN] FILE...
+//	esf mock serve [--addr HOST:PORT] [--state FILE] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities] [--control=false] [--control-token TOKEN] [--allow-missing-username-token] [--smtp HOST:PORT] [--log-level LEVEL]
+//	esf version (also esf --version)
+//	esf help [COMMAND...]
 //
-// Exit status: 0 on success, 1 when a certificate does not verify or a
-// file cannot be read as asked, 2 on a usage error.
+// Exit status, the same for every command: 0 done (every file valid, or
+// help or the version asked for); 1 the command line was right but the
+// work failed on its input (a verify found something INVALID, a FILE or key
+// store unreadable or its PIN wrong, a key that may not sign, the mock
+// unable to start); 2 a usage error, nothing checked or written (an unknown
+// command or flag, a malformed flag value, a missing or extra argument or
+// required flag, a key store without a PIN, an unreadable --ca, --crl,
+// --trust or --seed). esf -h says it in full.
 package main
 
 import (

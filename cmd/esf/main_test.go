@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -13,6 +15,29 @@ import (
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/internal/testref"
 )
+
+// envRunAsESF makes the test binary run as the esf command: TestMain calls
+// main, which takes the arguments after the program name. The tests that
+// need a real process (a SIGKILL, say) start os.Args[0] with it set,
+// instead of building the binary with other flags than the test's.
+const envRunAsESF = "ESF_TEST_RUN_AS_ESF"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envRunAsESF) == "1" {
+		main() // exits
+	}
+	os.Exit(m.Run())
+}
+
+// esfCommand returns an *exec.Cmd that runs this test binary as esf with args.
+func esfCommand(ctx context.Context, t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = append(os.Environ(), envRunAsESF+"=1")
+	return cmd
+}
 
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -99,9 +124,10 @@ func TestCertInfoTableAndErrors(t *testing.T) {
 	assert.Contains(t, stdout, "ТЕСТОВ ТЕСТ ТЕСТОВИЧ")
 	assert.Contains(t, stdout, "НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) TEST CERTSTEST")
 
-	code, _, stderr = run(t, "cert", "info", p12)
-	assert.Equal(t, exitFailure, code)
+	code, stdout, stderr = run(t, "cert", "info", p12, cer)
+	assert.Equal(t, exitUsage, code, "a key store without a PIN is a usage error")
 	assert.Contains(t, stderr, "give its PIN")
+	assert.Empty(t, stdout, "nothing is printed, not even the certificate")
 
 	code, _, stderr = run(t, "cert", "info", "--pin", "wrong", p12)
 	assert.Equal(t, exitFailure, code)

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,9 +32,8 @@ const shutdownTimeout = 10 * time.Second
 // maxSeedSize bounds a --seed file.
 const maxSeedSize = 64 << 20
 
-const mockServeUsage = `Usage: esf mock serve [flags]
-
-Serves the ESF mock: the SOAP API (/esf-web/ws/api1/SessionService,
+// mockServeAbout is the help of "esf mock serve" after its synopsis.
+const mockServeAbout = `Serves the ESF mock: the SOAP API (/esf-web/ws/api1/SessionService,
 AuthService, VersionService), the portal (/esf-web/), the control API
 (/_mock/) and /healthz. It logs a line per request to standard error and
 stops gracefully on SIGINT or SIGTERM.
@@ -79,28 +77,11 @@ addressRu, addressKz, certificateSeries, certificateNum, headOffice,
 resourceUser, budgetIin, kogd. Unknown fields are an error. (The test BIN
 123456789021 and IIN 123456789011 above need --allow-test-identities.)
 
-Flags:
+Exit status: 0 after a graceful shutdown (SIGINT, SIGTERM); 1 the server
+could not start (address in use, a corrupt --state file) or failed; 2 a
+usage error (a malformed flag; an unreadable --trust, --crl or --seed file;
+a --seed taxpayer refused; a --state in a directory that does not exist).
 `
-
-// runMock runs "esf mock": its only subcommand, serve, runs the ESF mock
-// server (mockserver) over HTTP until ctx is cancelled, then shuts it down
-// gracefully. Bad flags and unreadable --trust, --crl or --seed files exit
-// 2; a server that cannot start (port in use, unreadable state file) exits
-// 1; a clean shutdown exits 0.
-func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "serve":
-		return exitCode(mockServe(ctx, args[1:], stdout, stderr), stderr)
-	case "-h", "--help", "help":
-		return exitCode(mockServe(ctx, []string{"-h"}, stdout, stderr), stderr)
-	}
-	fmt.Fprintf(stderr, "esf mock: unknown command %q\n\n%s", args[0], topUsage)
-	return exitUsage
-}
 
 // mockConfig is what the flags of "esf mock serve" ask for.
 type mockConfig struct {
@@ -138,13 +119,7 @@ func loopbackAddr(addr string) bool {
 }
 
 // parseMockServe reads the flags of "esf mock serve" and the files they name.
-func parseMockServe(args []string, stderr io.Writer) (*mockConfig, error) {
-	fs := flag.NewFlagSet("esf mock serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), mockServeUsage)
-		fs.PrintDefaults()
-	}
+func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 	var trust, crls multiFlag
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on host:port; port 0 picks a free one")
 	state := fs.String("state", "", "keep the state in this JSON `FILE` (written at the first change); default: in memory")
@@ -166,7 +141,7 @@ func parseMockServe(args []string, stderr io.Writer) (*mockConfig, error) {
 	smtpAddr := fs.String("smtp", "", "relay every e-mail to the SMTP server at `host:port` as well (e.g. MailHog's 127.0.0.1:1025)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 
-	rest, err := parseInterleaved(fs, args)
+	rest, err := fs.parse(args)
 	if err != nil {
 		return nil, err
 	}
@@ -272,8 +247,10 @@ func readSeed(path string) ([]esfreg.Taxpayer, error) {
 }
 
 // mockServe implements "esf mock serve".
-func mockServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parseMockServe(args, stderr)
+// It runs the ESF mock server (mockserver) over HTTP until ctx is
+// cancelled, then shuts it down gracefully.
+func mockServe(ctx context.Context, fs *flagSet, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseMockServe(fs, args)
 	if err != nil {
 		return err
 	}

@@ -206,31 +206,16 @@ func TestMockServeStateSurvivesRestart(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, code)
 }
 
-// TestMockServeStateSurvivesKill runs the built binary and kills it with
-// SIGKILL right after the mock acknowledged a change: the change is in the
-// state file all the same.
+// TestMockServeStateSurvivesKill runs esf mock serve as a process (this
+// test binary, run as esf) and kills it with SIGKILL right after the mock
+// acknowledged a change: the change is in the state file all the same.
 func TestMockServeStateSurvivesKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the esf binary")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool in PATH to build the binary")
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "esf")
-	buildCtx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(buildCtx, goTool, "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-
 	state := filepath.Join(dir, "state.json")
 	start := func() (*exec.Cmd, string, *syncBuffer) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		t.Cleanup(cancel)
-		cmd := exec.CommandContext(ctx, bin, "mock", "serve", "--addr", "127.0.0.1:0", "--state", state, "--allow-test-identities")
+		cmd := esfCommand(ctx, t, "mock", "serve", "--addr", "127.0.0.1:0", "--state", state, "--allow-test-identities")
 		stderr := &syncBuffer{}
 		cmd.Stderr = stderr
 		stdout, err := cmd.StdoutPipe()
@@ -363,8 +348,9 @@ func TestMockServeErrors(t *testing.T) {
 		var out, errOut syncBuffer
 		assert.Equal(t, exitOK, Run(context.Background(), []string{"mock", "serve", "-h"}, &out, &errOut))
 		for _, s := range []string{"--seed FILE", "PRIVATE_ENTERPRISE", "-addr", "-trust", "-require-username-token", "-allow-missing-username-token", "-control-token", "-read-header-timeout", "fsync"} {
-			assert.Contains(t, errOut.String(), s)
+			assert.Contains(t, out.String(), s, "help asked for goes to standard output")
 		}
+		assert.Empty(t, errOut.String())
 		var top syncBuffer
 		assert.Equal(t, exitOK, Run(context.Background(), []string{"help"}, &top, &errOut))
 		assert.Contains(t, top.String(), "esf mock serve")

@@ -9,101 +9,281 @@ import (
 	"strings"
 )
 
-// Exit codes.
+// Exit codes: the rule is exitStatusRule, the same for every command.
 const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
 )
 
-// errUsage marks a usage error; commands print their usage and exit 2.
+// errUsage marks a usage error: the command line cannot be carried out as
+// written. Run prints the message and the command's synopsis to standard
+// error and exits 2.
 var errUsage = errors.New("usage error")
 
-const topUsage = `esf — NCA key stores and the ESF registration toolkit
-
-Usage:
-  esf cert info [--pin PIN] [--json] FILE...     describe key stores and certificates
-  esf cert info --demo [--json]                   describe the built-in test PKI's key stores
-  esf cert verify --ca FILE [--crl FILE] [--at RFC3339] [--pin PIN] FILE
-                                                  check a certificate's chain, time and revocation
-  esf xml sign --keystore F --pin P [--out F] FILE
-                                                  append an NCA-shaped enveloped XML signature
-  esf xml verify --ca F [--ca F]... [--crl F] [--at RFC3339] FILE...
-  esf xml verify --no-chain FILE...               verify every signature of every file (esf xml verify -h)
-  esf agreement new --kind individual|entrepreneur|legal-entity --lang ru|kk --iin … --name … [requisites]
-                                                  write the user agreement (unsigned)
-  esf agreement sign --keystore F --pin P [--out F] FILE
-  esf agreement verify --ca F [--crl F] [--at RFC3339] [--kind K] [--head-of BIN] FILE...
-  esf agreement verify --no-chain [--kind K] [--head-of BIN] FILE...
-  esf mock serve [--addr H:P] [--state F] [--trust F]... [--crl F]... [--seed F] [--allow-test-identities]
-                 [--control=false] [--control-token T] [--allow-missing-username-token] [--smtp H:P] [--log-level L]
-                                                  run the ESF mock server (esf mock serve -h)
-  esf help                                        this text
+// exitStatusRule is the exit status rule of every command, printed in the
+// top usage text.
+const exitStatusRule = `Exit status, the same for every command:
+  0  done: the command did what was asked; a verify found every file valid
+     (OK, or UNCHECKED-CHAIN with --no-chain); help (-h) or the version was
+     asked for.
+  1  the command line was right but the work failed on its input: a verify
+     found something INVALID; a FILE or the --keystore is missing, unreadable
+     or not what it should be (not a certificate, key store, XML document or
+     agreement), or its PIN is wrong; the key may not sign this (an AUTH key,
+     another person's key); the output could not be written; the mock could
+     not start (address in use, a corrupt --state file).
+  2  a usage error, and nothing was checked or written: an unknown command or
+     flag; a malformed flag value (--at, --usage, --kind, --addr …); a
+     missing or extra argument; a missing required flag (--ca, --keystore,
+     --kind …); flags that contradict each other; a key store given without
+     its PIN (no --pin and no $ESF_PIN); a file that a flag names as trust or
+     configuration (--ca, --crl, --trust, --seed, the --state directory) that
+     cannot be read as one. The message and the command's synopsis go to
+     standard error.
 `
+
+// command is a node of esf's command tree: a group (esf, cert, xml,
+// agreement, mock), whose first argument names a subcommand, or a leaf that
+// runs.
+type command struct {
+	name string // the word that selects it, "info"; "esf" for the root
+	// summary is one line in the group's usage text.
+	summary string
+	// synopsis lines of a leaf, without "Usage:" (e.g. "esf cert info FILE...").
+	synopsis []string
+	// about is a leaf's help text after the synopsis and before the flags.
+	about string
+	subs  []*command // a group's commands
+	// run runs a leaf: it defines its flags on fs, parses args with
+	// fs.parse, and returns an error wrapping errUsage for a usage error,
+	// a verifyFailed when a verify said INVALID (already printed), or any
+	// other error when the work failed on its input.
+	run func(ctx context.Context, fs *flagSet, args []string, stdout, stderr io.Writer) error
+}
+
+// commands is esf's command tree.
+func commands() *command {
+	return &command{name: "esf", subs: []*command{
+		{name: "cert", summary: "NCA key stores and certificates", subs: []*command{
+			{name: "info", run: certInfo, summary: "describe key stores and certificates (--json: NCANode-shaped JSON)",
+				synopsis: []string{"esf cert info [--pin PIN] [--json] FILE...", "esf cert info --demo [--json]"}, about: certInfoAbout},
+			{name: "verify", run: certVerify, summary: "check a certificate's chain, validity, usage, holder and revocation",
+				synopsis: []string{"esf cert verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--pin PIN] [--usage AUTH|SIGN] [--holder INDIVIDUAL|LEGAL_ENTITY] FILE"},
+				about:    certVerifyAbout},
+		}},
+		{name: "xml", summary: "NCA-shaped XML signatures", subs: []*command{
+			{name: "sign", run: xmlSign, summary: "append an NCA-shaped enveloped XML signature",
+				synopsis: []string{"esf xml sign --keystore FILE [--pin PIN] [--at RFC3339] [--out FILE] [--cr] FILE"}, about: xmlSignAbout},
+			{name: "verify", run: xmlVerify, summary: "verify every signature of every file",
+				synopsis: []string{"esf xml verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] FILE...", "esf xml verify --no-chain FILE..."},
+				about:    xmlVerifyAbout},
+		}},
+		{name: "agreement", summary: "the ESF user agreement (Соглашение о пользовании ИС ЭСФ)", subs: []*command{
+			{name: "new", run: agreementNew, summary: "write the user agreement, unsigned",
+				synopsis: []string{"esf agreement new --kind individual|entrepreneur|legal-entity [--lang ru|kk] --iin IIN --name NAME --doc-number N",
+					"                  --doc-issuer I --doc-date YYYY-MM-DD --address A [--bin BIN --company C --basis B] [--date YYYY-MM-DD] [--out FILE]"},
+				about: agreementNewAbout},
+			{name: "sign", run: agreementSign, summary: "sign an agreement, after checking the key may sign it",
+				synopsis: []string{"esf agreement sign --keystore FILE [--pin PIN] [--at RFC3339] [--out FILE] FILE"}, about: agreementSignAbout},
+			{name: "verify", run: agreementVerify, summary: "verify signed agreements against ESF's policy",
+				synopsis: []string{"esf agreement verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--kind K] [--head-of BIN] FILE...",
+					"esf agreement verify --no-chain [--kind K] [--head-of BIN] FILE..."},
+				about: agreementVerifyAbout},
+		}},
+		{name: "mock", summary: "the ESF mock server", subs: []*command{
+			{name: "serve", run: mockServe, summary: "run the ESF mock: SOAP API, portal, mail and control API",
+				synopsis: []string{"esf mock serve [--addr HOST:PORT] [--state FILE] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities]",
+					"               [--control=false] [--control-token TOKEN] [--allow-missing-username-token] [--smtp HOST:PORT] [--log-level LEVEL] [limits]"},
+				about: mockServeAbout},
+		}},
+		{name: "version", run: versionCmd, summary: "print the version, the VCS revision and the Go toolchain (also: esf --version)",
+			synopsis: []string{"esf version"}, about: versionAbout},
+	}}
+}
+
+// sub returns the subcommand named name, or nil.
+func (c *command) sub(name string) *command {
+	for _, s := range c.subs {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
 
 // Run runs the command line args (without the program name) and returns
 // the exit status. It is main without the process: tests call it.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
+	return dispatch(ctx, commands(), "esf", args, stdout, stderr)
+}
+
+// dispatch runs c, called as path ("esf cert"), with args.
+func dispatch(ctx context.Context, c *command, path string, args []string, stdout, stderr io.Writer) int {
+	if c.run != nil {
+		if len(args) == 1 && args[0] == "help" {
+			args = []string{"-h"} // "esf cert info help"; ./help names a file called help
+		}
+		fs := newFlagSet(c, path, stdout)
+		return exitCode(fs, c.run(ctx, fs, args, stdout, stderr), stderr)
+	}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
+		if c.name != "esf" {
+			fmt.Fprintf(stderr, "%s: no command given\n\n", path)
+		}
+		printGroupUsage(stderr, c, path)
 		return exitUsage
 	}
-	switch args[0] {
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, topUsage)
+	if isHelp(args[0]) {
+		if args[0] == "help" && len(args) > 1 {
+			// "esf help cert info" is "esf cert info -h".
+			return dispatch(ctx, c, path, append(args[1:len(args):len(args)], "-h"), stdout, stderr)
+		}
+		printGroupUsage(stdout, c, path)
 		return exitOK
-	case "cert":
-		return runCert(ctx, args[1:], stdout, stderr)
-	case "xml":
-		return runXML(ctx, args[1:], stdout, stderr)
-	case "agreement":
-		return runAgreement(ctx, args[1:], stdout, stderr)
-	case "mock":
-		return runMock(ctx, args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "esf: unknown command %q\n\n%s", args[0], topUsage)
-	return exitUsage
-}
-
-func runCert(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
+	s := c.sub(args[0])
+	if s == nil {
+		fmt.Fprintf(stderr, "%s: unknown command %q\n\n", path, args[0])
+		printGroupUsage(stderr, c, path)
 		return exitUsage
 	}
-	var err error
-	switch args[0] {
-	case "info":
-		err = certInfo(ctx, args[1:], stdout, stderr)
-	case "verify":
-		err = certVerify(ctx, args[1:], stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "esf cert: unknown command %q\n\n%s", args[0], topUsage)
-		return exitUsage
-	}
-	return exitCode(err, stderr)
+	return dispatch(ctx, s, path+" "+s.name, args[1:], stdout, stderr)
 }
 
-// exitCode prints err and maps it to an exit status.
-func exitCode(err error, stderr io.Writer) int {
+// topAbout heads the top usage text.
+const topAbout = `esf — NCA key stores and certificates, NCA-shaped XML signatures, the ESF
+user agreement, and a mock of the ESF portal and SOAP API.
+`
+
+// printGroupUsage writes a group's usage: the synopsis and summary of every
+// command under it; for the root also the exit status rule.
+func printGroupUsage(w io.Writer, c *command, path string) {
+	b := new(strings.Builder)
+	if c.name == "esf" {
+		b.WriteString(topAbout + "\n")
+	}
+	b.WriteString("Usage:\n")
+	var walk func(c *command)
+	walk = func(c *command) {
+		if c.run != nil {
+			for _, s := range c.synopsis {
+				fmt.Fprintf(b, "  %s\n", s)
+			}
+			fmt.Fprintf(b, "        %s\n", c.summary)
+			return
+		}
+		for _, s := range c.subs {
+			walk(s)
+		}
+	}
+	walk(c)
+	if c.name == "esf" {
+		b.WriteString("  esf help [COMMAND...]\n        this text, or a command's: the same as esf COMMAND... -h\n")
+		b.WriteString(`
+Every command and group takes -h, --help or help (alone after a command):
+its usage on standard output, exit status 0. Flags may come before or after the FILE arguments;
+"--" ends the flags. A key store's PIN is --pin, else $` + envPIN + `.
+
+` + exitStatusRule)
+	} else {
+		fmt.Fprintf(b, "\n%q shows a command's flags and what it prints.\nExit status: 0 done, 1 failed on its input or INVALID, 2 usage error (esf -h says exactly).\n", path+" COMMAND -h")
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+// flagSet is a leaf command's flags. It prints nothing itself: parse
+// writes the help to standard output when asked for it, and Run writes a
+// usage error with the command's synopsis to standard error.
+type flagSet struct {
+	*flag.FlagSet
+	cmd    *command
+	path   string // "esf cert info"
+	stdout io.Writer
+}
+
+func newFlagSet(c *command, path string, stdout io.Writer) *flagSet {
+	fs := flag.NewFlagSet(path, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, cmd: c, path: path, stdout: stdout}
+}
+
+// parse parses flags that may come before or after the positional
+// arguments ("esf cert info FILE --json"), returning the positional ones.
+// Asked for help (-h, -help, --help), it prints the help to standard output
+// and returns flag.ErrHelp; a bad flag is a usage error.
+func (fs *flagSet) parse(args []string) ([]string, error) {
+	positional, err := parseInterleaved(fs.FlagSet, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.printHelp(fs.stdout)
+	}
+	return positional, err
+}
+
+// printSynopsis writes the command's "Usage:" lines.
+func (fs *flagSet) printSynopsis(w io.Writer) {
+	for i, s := range fs.cmd.synopsis {
+		if i == 0 {
+			fmt.Fprintf(w, "Usage: %s\n", s)
+		} else {
+			fmt.Fprintf(w, "       %s\n", s)
+		}
+	}
+}
+
+// printHelp writes the synopsis, what the command does, and its flags.
+func (fs *flagSet) printHelp(w io.Writer) {
+	b := new(strings.Builder)
+	fs.printSynopsis(b)
+	if fs.cmd.about != "" {
+		b.WriteString("\n" + fs.cmd.about)
+	}
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		b.WriteString("\nFlags:\n")
+		fs.SetOutput(b)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+// exitCode prints err and maps it to an exit status (exitStatusRule).
+func exitCode(fs *flagSet, err error, stderr io.Writer) int {
 	var ve verifyFailed
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
-		return exitOK
+		return exitOK // the help is printed
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, "esf:", strings.TrimSpace(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", fs.path, strings.TrimSpace(err.Error()))
+		fs.printSynopsis(stderr)
+		fmt.Fprintf(stderr, "Run %q for help.\n", fs.path+" -h")
 		return exitUsage
 	case errors.As(err, &ve):
 		return exitFailure // the reason is already printed
 	}
-	fmt.Fprintln(stderr, "esf:", err)
+	fmt.Fprintf(stderr, "%s: %v\n", fs.path, err)
 	return exitFailure
 }
 
 // parseInterleaved parses flags that may come before or after the
-// positional arguments ("esf cert info FILE --json"), returning the
-// positional ones.
+// positional arguments, returning the positional ones.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
@@ -114,15 +294,30 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 			return nil, fmt.Errorf("%w: %w", errUsage, err)
 		}
 		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" && (used == 1 || !takesValue(fs, args[used-2])) {
+			return append(positional, rest...), nil // "--" ended the flags
+		}
 		if len(rest) == 0 {
 			return positional, nil
-		}
-		if rest[0] == "--" {
-			return append(positional, rest[1:]...), nil
 		}
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// takesValue reports whether arg is a flag that takes the next argument
+// as its value ("--pin", not "--pin=x" nor a bool flag).
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	name, ok := strings.CutPrefix(arg, "-")
+	if !ok || strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(strings.TrimPrefix(name, "-"))
+	if f == nil {
+		return false
+	}
+	b, isBool := f.Value.(interface{ IsBoolFlag() bool })
+	return !isBool || !b.IsBoolFlag()
 }
 
 // multiFlag collects a repeated flag.

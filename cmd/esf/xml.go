@@ -134,8 +134,9 @@ const verifyVerdicts = `Each line starts with its verdict:
   UNCHECKED-CHAIN FILE: …  the signature is valid; the signer's certificate was not checked
                            against any CA, nor its validity or revocation (--no-chain)
   INVALID FILE: …          not valid: the reason (a certificate's first: revoked, expired …)
+  (a FILE that is missing, unreadable or not XML is INVALID too)
 Exit status: 0 every file valid (OK, or UNCHECKED-CHAIN with --no-chain), 1 any INVALID,
-2 a usage error (among them: no --ca and no --no-chain).
+2 a usage error (among them: no --ca and no --no-chain, an unreadable --ca or --crl).
 `
 
 // keyStoreFlags are --keystore and --pin for the signing commands.
@@ -161,7 +162,11 @@ func (kf *keyStoreFlags) open() (*certs.KeyStore, func() time.Time, error) {
 		}
 		clock = func() time.Time { return t }
 	}
-	ks, err := certs.OpenFile(*kf.path, pinFrom(*kf.pin))
+	pin := pinFrom(*kf.pin)
+	ks, err := certs.OpenFile(*kf.path, pin)
+	if errors.Is(err, certs.ErrWrongPIN) && pin == "" {
+		return nil, nil, missingPIN(*kf.path)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -176,32 +181,27 @@ func writeOut(path string, data []byte, stdout io.Writer) error {
 	return os.WriteFile(path, data, 0o644)
 }
 
-func runXML(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
-		return exitUsage
-	}
-	var err error
-	switch args[0] {
-	case "sign":
-		err = xmlSign(args[1:], stdout, stderr)
-	case "verify":
-		err = xmlVerify(args[1:], stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "esf xml: unknown command %q\n\n%s", args[0], topUsage)
-		return exitUsage
-	}
-	return exitCode(err, stderr)
-}
+// xmlSignAbout is the help of "esf xml sign" after its synopsis.
+const xmlSignAbout = `Signs the XML document FILE with the key store's key as NCALayer's signXml
+does — an enveloped ds:Signature appended to the document element (RSA-SHA256,
+GOST 2015-512 or GOST 2004, after the key) — and writes the signed document.
+Exit status: 0 signed; 1 FILE or the key store missing, unreadable or not
+what it should be, a wrong PIN, or the certificate not valid at --at or now;
+2 a usage error (no --keystore, a key store without a PIN …).
+`
+
+// xmlVerifyAbout is the help of "esf xml verify" after its synopsis.
+const xmlVerifyAbout = `Verifies every XML signature of every FILE: one line per signature, or one
+for a FILE that does not verify.
+
+` + verifyVerdicts
 
 // xmlSign implements "esf xml sign".
-func xmlSign(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("esf xml sign", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	kf := addKeyStoreFlags(fs)
+func xmlSign(_ context.Context, fs *flagSet, args []string, stdout, _ io.Writer) error {
+	kf := addKeyStoreFlags(fs.FlagSet)
 	out := fs.String("out", "", "write the signed document here (default: standard output)")
 	cr := fs.Bool("cr", false, "end base64 lines with &#13; as Kalkan does")
-	files, err := parseInterleaved(fs, args)
+	files, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -228,23 +228,9 @@ func xmlSign(args []string, stdout, stderr io.Writer) error {
 }
 
 // xmlVerify implements "esf xml verify": every signature of every file.
-func xmlVerify(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("esf xml verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	tf := addTrustFlags(fs, true)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: esf xml verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] FILE...
-       esf xml verify --no-chain FILE...
-
-Verifies every XML signature of every FILE: one line per signature, or one
-for a FILE that does not verify.
-
-`+verifyVerdicts+`
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	files, err := parseInterleaved(fs, args)
+func xmlVerify(_ context.Context, fs *flagSet, args []string, stdout, _ io.Writer) error {
+	tf := addTrustFlags(fs.FlagSet, true)
+	files, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -323,30 +309,36 @@ func describeSigner(c *certs.Certificate) string {
 	return s
 }
 
-func runAgreement(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
-		return exitUsage
-	}
-	var err error
-	switch args[0] {
-	case "new":
-		err = agreementNew(args[1:], stdout, stderr)
-	case "sign":
-		err = agreementSign(args[1:], stdout, stderr)
-	case "verify":
-		err = agreementVerify(args[1:], stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "esf agreement: unknown command %q\n\n%s", args[0], topUsage)
-		return exitUsage
-	}
-	return exitCode(err, stderr)
-}
+// agreementNewAbout is the help of "esf agreement new" after its synopsis.
+const agreementNewAbout = `Writes the ESF user agreement (Соглашение о пользовании ИС ЭСФ) of the
+participant the flags describe, unsigned, in Russian or Kazakh: an
+individual's, an entrepreneur's, or a legal entity's (which also needs
+--bin, --company and --basis). Sign it with esf agreement sign.
+Exit status: 0 written; 1 the output could not be written; 2 a usage error
+(a requisite missing or malformed: the message names its flag).
+`
+
+// agreementSignAbout is the help of "esf agreement sign" after its synopsis.
+const agreementSignAbout = `Signs an agreement written by esf agreement new, after checking the signer
+rules: a signing key (not AUTH), of the participant's IIN (and BIN), of a
+kind that fits the agreement (a personal key for an individual's or an
+entrepreneur's, the head's legal-entity key for a legal entity's).
+Exit status: 0 signed; 1 FILE not an agreement, the key store missing,
+unreadable or its PIN wrong, or the key may not sign this agreement; 2 a
+usage error (no --keystore, a key store without a PIN …).
+`
+
+// agreementVerifyAbout is the help of "esf agreement verify" after its synopsis.
+const agreementVerifyAbout = `Verifies each signed agreement FILE against the policy: the signature, the
+document, the kind, a signing key of the participant's IIN (and BIN) of a
+kind that fits the agreement, and the signer's chain. An individual's
+agreement needs a personal key; a head who signed his own beside his
+legal entity's, with the entity's head key, is accepted with --head-of BIN.
+
+` + verifyVerdicts
 
 // agreementNew implements "esf agreement new": an unsigned agreement.
-func agreementNew(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("esf agreement new", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func agreementNew(_ context.Context, fs *flagSet, args []string, stdout, _ io.Writer) error {
 	kind := fs.String("kind", "", "individual, entrepreneur or legal-entity")
 	lang := fs.String("lang", "ru", "ru or kk")
 	var r agreement.Requisites
@@ -361,8 +353,12 @@ func agreementNew(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&r.ActingOnBasisOf, "basis", "", "what the head acts on the basis of (e.g. Устава)")
 	date := fs.String("date", "", "the agreement's date (YYYY-MM-DD; default today)")
 	out := fs.String("out", "", "write here (default: standard output)")
-	if _, err := parseInterleaved(fs, args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: esf agreement new takes no arguments, got %q", errUsage, rest)
 	}
 	k, err := agreement.ParseKind(*kind)
 	if err != nil {
@@ -407,12 +403,10 @@ func flagFor(field string) string {
 
 // agreementSign implements "esf agreement sign": an agreement made by
 // "esf agreement new", signed after the signer rules are checked.
-func agreementSign(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("esf agreement sign", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	kf := addKeyStoreFlags(fs)
+func agreementSign(_ context.Context, fs *flagSet, args []string, stdout, _ io.Writer) error {
+	kf := addKeyStoreFlags(fs.FlagSet)
 	out := fs.String("out", "", "write the signed agreement here (default: standard output)")
-	files, err := parseInterleaved(fs, args)
+	files, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -443,28 +437,11 @@ func agreementSign(args []string, stdout, stderr io.Writer) error {
 }
 
 // agreementVerify implements "esf agreement verify".
-func agreementVerify(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("esf agreement verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	tf := addTrustFlags(fs, true)
+func agreementVerify(_ context.Context, fs *flagSet, args []string, stdout, _ io.Writer) error {
+	tf := addTrustFlags(fs.FlagSet, true)
 	kind := fs.String("kind", "", "require this kind: individual, entrepreneur or legal-entity")
 	headOf := fs.String("head-of", "", "accept the head's key of this `BIN` on an individual's agreement (signed beside that entity's agreement)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: esf agreement verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--kind K] [--head-of BIN] FILE...
-       esf agreement verify --no-chain [--kind K] [--head-of BIN] FILE...
-
-Verifies each signed agreement FILE against the policy: the signature, the
-document, the kind, a signing key of the participant's IIN (and BIN) of a
-kind that fits the agreement, and the signer's chain. An individual's
-agreement needs a personal key; a head who signed his own beside his
-legal entity's, with the entity's head key, is accepted with --head-of BIN.
-
-`+verifyVerdicts+`
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	files, err := parseInterleaved(fs, args)
+	files, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
