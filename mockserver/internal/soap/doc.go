@@ -21,6 +21,7 @@
 // unprefixed and in no namespace), CXF prefixes soap: and ns2:, faults with
 // HTTP 500 whose faultstring is the bare error code.
 //
-// The package uses only the standard library. RunNodeClient, for tests,
-// drives the package through node-soap, a WSDL-driven client.
+// The package uses only the standard library. Package soaptest drives it
+// through node-soap, a WSDL-driven client, for the mock's tests
+// (TestNodeSoapClient in package mockserver).
 package soap

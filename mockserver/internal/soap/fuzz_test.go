@@ -38,7 +38,8 @@ func limitMinimization(f *testing.F) {
 // every error must wrap exactly one of the package's sentinels, and a
 // request it accepts must have an operation. Seeds: the requests node-soap
 // sent to the fake ESF (testdata/fuzz/FuzzReadRequest/nodesoap-*, written
-// by go test -run TestNodeSoapClient -update-seeds) and the ones below.
+// by go test ./mockserver -run TestNodeSoapClient -update-seeds) and the
+// ones below.
 func FuzzReadRequest(f *testing.F) {
 	limitMinimization(f)
 	op := `<esf:createSessionSignedRequest><tin>123456789021</tin><projectCode>1</projectCode>` +

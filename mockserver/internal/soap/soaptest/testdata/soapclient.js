@@ -1,17 +1,26 @@
-// soapclient.js drives the ESF mock's SOAP services through node-soap, a
-// client that builds every request from the services' WSDLs, the way
-// integrators' code does. The Go helper RunNodeClient
-// (mockserver/internal/soap/nodeclient.go) runs it; by hand:
+// soapclient.js drives ESF SOAP services through node-soap, a client that
+// builds every request from the services' WSDLs, the way integrators' code
+// does. It runs the session flow against each of several targets in turn,
+// in one process. The Go helper RunNodeClient
+// (mockserver/internal/soap/soaptest/nodeclient.go) runs it; by hand:
 //
-//   NODE_PATH=<dir>/node_modules node soapclient.js BASE IIN PASSWORD TIN
+//   NODE_PATH=<dir>/node_modules node soapclient.js TARGETS
 //
-// BASE is the server's base URL (the WSDLs are read from
+// TARGETS is a JSON array of {"label", "base", "iin", "password", "tin"}:
+// label names the target in the messages below, base is the server's base
+// URL (the WSDLs are read from
 // BASE/esf-web/ws/api1/{Version,Auth,Session}Service?wsdl).
 //
-// Protocol on stdio, one JSON document a line:
-//   1. the script prints {"ticket": "<authTicketXml>"} after createAuthTicket;
+// Protocol on stdio, one JSON document a line, per target in the order
+// given:
+//   1. the script prints {"label": L, "ticket": "<authTicketXml>"} after
+//      createAuthTicket;
 //   2. it reads one line from stdin: the signed ticket as a JSON string;
-//   3. it prints {"result": {...}} at the end, or {"error": "..."} and exits 1.
+//   3. it prints {"label": L, "result": {...}} at the end of the flow, or
+//      {"label": L, "error": "...", "detail": {...}} and goes on with the
+//      next target.
+// The exit status is 1 when a target failed or the arguments are wrong
+// (then {"error": "..."} without a label).
 //
 // The flow: getVersion → createAuthTicket(iin) → createSessionSigned(tin,
 // signedAuthTicket) with a WS-Security UsernameToken → currentUser →
@@ -65,11 +74,8 @@ function fault(err) {
   };
 }
 
-async function main() {
-  const [base, iin, password, tin] = process.argv.slice(2);
-  if (!base || !iin || password === undefined || !tin) {
-    throw new Error('usage: soapclient.js BASE IIN PASSWORD TIN');
-  }
+// flow runs the session flow against one target and returns its result.
+async function flow({ label, base, iin, password, tin }) {
   const api = base.replace(/\/+$/, '') + '/esf-web/ws/api1/';
   const out = { requests: {}, responses: {}, node: process.version };
 
@@ -86,7 +92,7 @@ async function main() {
 
   const ticket = await call(out, authClient, 'createAuthTicket', { iin });
   out.authTicketXml = ticket && ticket.authTicketXml;
-  emit({ ticket: out.authTicketXml });
+  emit({ label, ticket: out.authTicketXml });
   const signed = JSON.parse(await readLine());
 
   // The UsernameToken the real service wants: IIN and account password in
@@ -119,8 +125,42 @@ async function main() {
   } catch (err) {
     out.afterClose = fault(err);
   }
+  return out;
+}
 
-  emit({ result: out });
+function parseTargets(arg) {
+  const usage = 'usage: soapclient.js \'[{"label":…,"base":…,"iin":…,"password":…,"tin":…}, …]\'';
+  let targets;
+  try {
+    targets = JSON.parse(arg);
+  } catch (err) {
+    throw new Error(`${usage}: ${err.message}`);
+  }
+  if (!Array.isArray(targets) || targets.length === 0) {
+    throw new Error(usage);
+  }
+  for (const t of targets) {
+    if (!t || !t.label || !t.base || !t.iin || typeof t.password !== 'string' || !t.tin) {
+      throw new Error(`${usage}: incomplete target ${JSON.stringify(t)}`);
+    }
+  }
+  return targets;
+}
+
+async function main() {
+  const targets = parseTargets(process.argv[2]);
+  let failed = false;
+  for (const target of targets) {
+    try {
+      emit({ label: target.label, result: await flow(target) });
+    } catch (err) {
+      emit({ label: target.label, error: String((err && err.stack) || err), detail: fault(err) });
+      failed = true;
+    }
+  }
+  if (failed) {
+    process.exitCode = 1;
+  }
 }
 
 main().then(
@@ -128,7 +168,7 @@ main().then(
     rl.close();
   },
   (err) => {
-    emit({ error: String((err && err.stack) || err), detail: fault(err) });
+    emit({ error: String((err && err.stack) || err) });
     rl.close();
     process.exitCode = 1;
   },
