@@ -3,36 +3,13 @@ package soap
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/esfkit/esf/internal/testref"
 )
-
-// fuzzMinimizeTime is how long go test -fuzz may spend minimizing each
-// new input when -fuzzminimizetime is not given; Go's default is a minute.
-// Go minimizes every input that widens coverage, by cutting single bytes
-// and then every range of bytes, which is quadratic in the length: for a
-// SOAP envelope of a kilobyte that is hundreds of thousands of runs, and
-// with the default one new input held FuzzReadRequest for the minute.
-const fuzzMinimizeTime = "1s"
-
-// limitMinimization sets -fuzzminimizetime to fuzzMinimizeTime when
-// fuzzing and the command line does not say otherwise. The coordinating
-// process reads the flag when the target calls f.Fuzz.
-func limitMinimization(f *testing.F) {
-	f.Helper()
-	const name = "test.fuzzminimizetime"
-	given := false
-	flag.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
-	if fuzz := flag.Lookup("test.fuzz"); given || fuzz == nil || fuzz.Value.String() == "" {
-		return
-	}
-	if err := flag.Set(name, fuzzMinimizeTime); err != nil {
-		f.Fatal(err)
-	}
-}
 
 // FuzzReadRequest feeds ReadRequest arbitrary input: it must never panic,
 // every error must wrap exactly one of the package's sentinels, and a
@@ -41,7 +18,7 @@ func limitMinimization(f *testing.F) {
 // by go test ./mockserver -run TestNodeSoapClient -update-seeds) and the
 // ones below.
 func FuzzReadRequest(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	op := `<esf:createSessionSignedRequest><tin>123456789021</tin><projectCode>1</projectCode>` +
 		`<businessProfileType>ADMIN_ENTERPRISE</businessProfileType>` +
 		`<signedAuthTicket>&lt;authSign/&gt;</signedAuthTicket><sourceType>OTHER</sourceType></esf:createSessionSignedRequest>`
@@ -93,7 +70,7 @@ func FuzzReadRequest(f *testing.F) {
 // FuzzWriteText checks that any text, written as a field, comes back from
 // ReadRequest unchanged but for characters XML cannot carry.
 func FuzzWriteText(f *testing.F) {
-	limitMinimization(f)
+	testref.LimitFuzzMinimization(f)
 	for _, s := range []string{"", "plain", "<&>\"'", "\r\n\t", "]]>", "\x00\x1b\xff", "ТЕСТ Ω \U0001F600", "\uFFFE"} {
 		f.Add(s)
 	}
