@@ -16,7 +16,9 @@ import (
 )
 
 // BenchmarkSign: signing an agreement (RSA) beside the raw RSA signature of
-// a SHA-256 digest that it wraps.
+// a SHA-256 digest that it wraps, in wall time, for profiling
+// (-cpuprofile, -memprofile). The comparison that decides, interleaved and
+// in CPU time, is bench/agreement-sign.sh.
 func BenchmarkSign(b *testing.B) {
 	a := newAgreement(b, agreement.Individual, agreement.Russian)
 	ks := signerFor(b, agreement.Individual)

@@ -21,7 +21,9 @@ func (a *Agreement) XML() ([]byte, error) {
 	return doc.WriteToBytes()
 }
 
-// tree builds the document XML renders.
+// tree builds the document XML renders, indented by two spaces exactly as
+// etree's Document.Indent(2) indents it (the golden files hold the bytes),
+// but as it is built: Indent would rebuild every element's children again.
 func (a *Agreement) tree() (*etree.Document, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
@@ -29,45 +31,65 @@ func (a *Agreement) tree() (*etree.Document, error) {
 	w := texts[a.Lang]
 	doc := etree.NewDocument()
 	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	root := doc.CreateElement("agreement")
+	root := child(&doc.Element, 0, "agreement")
 	root.CreateAttr("xmlns", Namespace)
 	root.CreateAttr("version", Version)
 	root.CreateAttr("kind", a.Kind.String())
 	root.CreateAttr("lang", string(a.Lang))
-	root.CreateElement("title").SetText(w.title)
+	child(root, 1, "title").SetText(w.title)
 	for _, s := range w.sections {
-		el := root.CreateElement("section")
+		el := child(root, 1, "section")
 		el.CreateAttr("title", s.title)
 		for _, p := range s.paras {
-			el.CreateElement("p").SetText(p)
+			child(el, 2, "p").SetText(p)
 		}
+		end(el, 2)
 	}
-	p := root.CreateElement("participant")
+	p := child(root, 1, "participant")
 	p.CreateAttr("title", w.requisites)
-	field := func(parent *etree.Element, tag, value string) {
-		el := parent.CreateElement(tag)
+	field := func(parent *etree.Element, depth int, tag, value string) {
+		el := child(parent, depth, tag)
 		el.CreateAttr("label", w.labels[tag])
 		el.SetText(value)
 	}
 	r := a.Requisites
-	field(p, "category", w.kinds[a.Kind])
-	field(p, "iin", r.IIN)
-	field(p, "fullName", r.FullName)
-	id := p.CreateElement("idDocument")
+	field(p, 2, "category", w.kinds[a.Kind])
+	field(p, 2, "iin", r.IIN)
+	field(p, 2, "fullName", r.FullName)
+	id := child(p, 2, "idDocument")
 	id.CreateAttr("label", w.labels["idDocument"])
-	field(id, "number", r.IDDocumentNumber)
-	field(id, "issuer", r.IDDocumentIssuer)
-	field(id, "issueDate", r.IDDocumentIssueDate.Format(dateLayout))
-	field(p, "address", r.Address)
+	field(id, 3, "number", r.IDDocumentNumber)
+	field(id, 3, "issuer", r.IDDocumentIssuer)
+	field(id, 3, "issueDate", r.IDDocumentIssueDate.Format(dateLayout))
+	end(id, 3)
+	field(p, 2, "address", r.Address)
 	if a.Kind == LegalEntity {
-		field(p, "bin", r.BIN)
-		field(p, "name", r.CompanyName)
-		field(p, "actingOnBasisOf", r.ActingOnBasisOf)
+		field(p, 2, "bin", r.BIN)
+		field(p, 2, "name", r.CompanyName)
+		field(p, 2, "actingOnBasisOf", r.ActingOnBasisOf)
 	}
-	root.CreateElement("acceptance").SetText(a.Acceptance())
-	field(root, "date", a.Date.Format(dateLayout))
-	doc.Indent(2)
+	end(p, 2)
+	child(root, 1, "acceptance").SetText(a.Acceptance())
+	field(root, 1, "date", a.Date.Format(dateLayout))
+	end(root, 1)
+	end(&doc.Element, 0)
 	return doc, nil
+}
+
+// indentation is a line feed and the spaces of the deepest line.
+const indentation = "\n          "
+
+// child appends an element called tag, at depth (the document element
+// is at 0), to parent, on a line of its own.
+func child(parent *etree.Element, depth int, tag string) *etree.Element {
+	parent.CreateText(indentation[:1+2*depth])
+	return parent.CreateElement(tag)
+}
+
+// end puts the end tag of parent, whose children are at depth, on a line
+// of its own.
+func end(parent *etree.Element, depth int) {
+	parent.CreateText(indentation[:1+2*max(depth-1, 0)])
 }
 
 // ErrNotAgreement reports a document that is not an agreement of this

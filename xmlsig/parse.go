@@ -194,7 +194,11 @@ func signatures(root *etree.Element) ([]*etree.Element, error) {
 	var sigs []*etree.Element
 	var walk func(el *etree.Element, depth int) error
 	walk = func(el *etree.Element, depth int) error {
-		for _, c := range el.ChildElements() {
+		for _, t := range el.Child {
+			c, ok := t.(*etree.Element)
+			if !ok {
+				continue
+			}
 			if isDS(c, "Signature") {
 				if depth != 0 {
 					return fmt.Errorf("%w: a signature inside <%s>, not a child of the document element", ErrMalformed, el.Tag)

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/beevik/etree"
@@ -59,7 +58,7 @@ func Sign(doc []byte, signer crypto.Signer, cert *certs.Certificate, opts SignOp
 	if err != nil {
 		return nil, err
 	}
-	return sign(tree, signer, cert, opts, func(sig string) ([]byte, error) {
+	return sign(tree, signer, cert, opts, func(sig *signature) ([]byte, error) {
 		return insertBeforeRootEnd(doc, l.rootStart, l.rootEnd, sig)
 	})
 }
@@ -79,29 +78,91 @@ func SignTree(tree *etree.Document, signer crypto.Signer, cert *certs.Certificat
 	if err := checkTree(tree); err != nil {
 		return nil, err
 	}
-	raw, err := tree.WriteToBytes()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
+	raw, end := serialize(tree, root)
 	if len(raw) > DefaultMaxSize {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(raw), DefaultMaxSize)
 	}
-	return sign(tree, signer, cert, opts, func(sig string) ([]byte, error) {
-		if len(root.Child) == 0 { // etree writes <root/>
-			i := bytes.LastIndex(raw, []byte("/>"))
-			return concat(raw[:i], ">"+sig+"</"+root.FullTag()+">", raw[i+2:]), nil
-		}
-		i := bytes.LastIndex(raw, []byte("</"+root.FullTag()+">"))
-		if i < 0 {
-			return nil, fmt.Errorf("%w: no end tag for the document element", ErrMalformed)
-		}
-		return concat(raw[:i], sig, raw[i:]), nil
+	return sign(tree, signer, cert, opts, func(sig *signature) ([]byte, error) {
+		out := bytes.NewBuffer(make([]byte, 0, len(raw)+sig.sizeBound()))
+		out.Write(raw[:end])
+		sig.writeTo(out)
+		out.Write(raw[end:])
+		return out.Bytes(), nil
 	})
 }
 
-func concat(a []byte, s string, b []byte) []byte {
-	out := make([]byte, 0, len(a)+len(s)+len(b))
-	return append(append(append(out, a...), s...), b...)
+// serialize writes tree as etree's WriteTo does, and returns where the
+// end tag of root (its document element) starts: a document element
+// without content, which etree writes as <root/>, is written <root></root>
+// so that there is one.
+func serialize(tree *etree.Document, root *etree.Element) (raw []byte, end int) {
+	var b bytes.Buffer
+	b.Grow(8 << 10)
+	s := &tree.WriteSettings
+	for _, t := range tree.Child {
+		if t != etree.Token(root) {
+			t.WriteTo(&b, s)
+			continue
+		}
+		writeStartTag(&b, root, s)
+		b.WriteByte('>')
+		writeContent(&b, root, s)
+		end = b.Len()
+		writeEndTag(&b, root.Space, root.Tag)
+	}
+	return b.Bytes(), end
+}
+
+// writeElement writes el as its WriteTo method does.
+func writeElement(w etree.Writer, el *etree.Element, s *etree.WriteSettings) {
+	writeStartTag(w, el, s)
+	switch {
+	case len(el.Child) > 0:
+		w.WriteByte('>')
+		writeContent(w, el, s)
+		writeEndTag(w, el.Space, el.Tag)
+	case s.CanonicalEndTags:
+		w.WriteByte('>')
+		writeEndTag(w, el.Space, el.Tag)
+	default:
+		w.WriteString("/>")
+	}
+}
+
+func writeStartTag(w etree.Writer, el *etree.Element, s *etree.WriteSettings) {
+	w.WriteByte('<')
+	writeQName(w, el.Space, el.Tag)
+	for i := range el.Attr {
+		w.WriteByte(' ')
+		el.Attr[i].WriteTo(w, s)
+	}
+}
+
+func writeContent(w etree.Writer, el *etree.Element, s *etree.WriteSettings) {
+	for _, t := range el.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			writeElement(w, t, s)
+		case *etree.CharData:
+			writeCharData(w, t, s)
+		default:
+			t.WriteTo(w, s)
+		}
+	}
+}
+
+func writeEndTag(w etree.Writer, space, local string) {
+	w.WriteString("</")
+	writeQName(w, space, local)
+	w.WriteByte('>')
+}
+
+func writeQName(w etree.Writer, space, local string) {
+	if space != "" {
+		w.WriteString(space)
+		w.WriteByte(':')
+	}
+	w.WriteString(local)
 }
 
 // checkTree refuses in a built tree what scan refuses in raw input.
@@ -133,9 +194,17 @@ func checkSigner(signer crypto.Signer, cert *certs.Certificate, opts SignOptions
 	return nil
 }
 
-// sign computes the signature of tree's document element and hands its
-// XML to insert, which returns the output document.
-func sign(tree *etree.Document, signer crypto.Signer, cert *certs.Certificate, opts SignOptions, insert func(string) ([]byte, error)) ([]byte, error) {
+// sign computes the signature of tree's document element and hands it to
+// insert, which returns the output document.
+//
+// The document is canonicalized straight into the digest, and SignedInfo
+// is canonicalized where it will stand, with the namespaces and xml:*
+// attributes in scope there, by the code that writes it (see
+// signedInfo.writeTo): nothing is copied or parsed again. Verify
+// canonicalizes with goxmldsig, so every test that verifies what Sign
+// wrote checks both; TestCanonicalMatchesGoxmldsig and FuzzCanonical
+// compare writeCanonical with goxmldsig directly.
+func sign(tree *etree.Document, signer crypto.Signer, cert *certs.Certificate, opts SignOptions, insert func(*signature) ([]byte, error)) ([]byte, error) {
 	method, digestMethod, err := methodFor(cert.Algorithm)
 	if err != nil {
 		return nil, err
@@ -144,77 +213,111 @@ func sign(tree *etree.Document, signer crypto.Signer, cert *certs.Certificate, o
 	if _, err := signatures(root); err != nil {
 		return nil, err
 	}
-	canon, err := canonicalDocument(root, nil)
-	if err != nil {
-		return nil, err
+	h := newHashWriter(digestMethod)
+	writeCanonical(h, root)
+	si := signedInfo{
+		method:          method,
+		transform:       C14N10WithComments,
+		digestMethod:    digestMethod,
+		digest:          h.sum(),
+		carriageReturns: opts.CarriageReturns,
 	}
-	transform := C14N10WithComments
 	if opts.WithoutComments {
-		transform = C14N10
+		si.transform = C14N10
 	}
-	digest := wrap(hash(digestMethod, canon), opts.CarriageReturns, false)
 
-	// SignedInfo is canonicalized where it will stand, with the namespaces
-	// in scope there: the same elements as written below, built as a tree
-	// and hung under (a copy of) the document element. Tests check that a
-	// verifier parsing the output computes the same bytes.
-	holder := etree.NewElement(root.Tag)
-	holder.Space = root.Space
-	holder.Attr = append(holder.Attr, root.Attr...)
-	sigEl := holder.CreateElement("ds:Signature")
-	sigEl.CreateAttr("xmlns:ds", Namespace)
-	sigEl.CreateCharData("\n")
-	sigEl.AddChild(signedInfoElement(method, transform, digestMethod, strings.ReplaceAll(digest, "&#13;", "\r")))
-	signedInfo, err := canonicalizer(C14N10).Canonicalize(sigEl.ChildElements()[0])
-	if err != nil {
-		return nil, fmt.Errorf("%w: SignedInfo: %v", ErrMalformed, err)
-	}
-	value, err := signDigest(signer, cert, hash(digestMethod, signedInfo), opts.Rand)
+	h.reset()
+	si.writeTo(h, true, inheritedAttrs(root.Attr, signatureAttrs))
+	value, err := signDigest(signer, cert, h.sum(), opts.Rand)
 	if err != nil {
 		return nil, err
 	}
-
-	var sig strings.Builder
-	sig.WriteString(`<ds:Signature xmlns:ds="` + Namespace + `">` + "\n")
-	sig.WriteString("<ds:SignedInfo>\n")
-	sig.WriteString(`<ds:CanonicalizationMethod Algorithm="` + C14N10 + `"/>` + "\n")
-	sig.WriteString(`<ds:SignatureMethod Algorithm="` + method + `"/>` + "\n")
-	sig.WriteString(`<ds:Reference URI="">` + "\n<ds:Transforms>\n")
-	sig.WriteString(`<ds:Transform Algorithm="` + EnvelopedSignature + `"/>` + "\n")
-	sig.WriteString(`<ds:Transform Algorithm="` + transform + `"/>` + "\n</ds:Transforms>\n")
-	sig.WriteString(`<ds:DigestMethod Algorithm="` + digestMethod + `"/>` + "\n")
-	sig.WriteString("<ds:DigestValue>" + digest + "</ds:DigestValue>\n")
-	sig.WriteString("</ds:Reference>\n</ds:SignedInfo>\n")
-	sig.WriteString("<ds:SignatureValue>" + wrap(value, opts.CarriageReturns, true) + "</ds:SignatureValue>\n")
-	sig.WriteString("<ds:KeyInfo>\n<ds:X509Data>\n<ds:X509Certificate>" + wrap(cert.X509.Raw, opts.CarriageReturns, true) +
-		"</ds:X509Certificate>\n</ds:X509Data>\n</ds:KeyInfo>\n</ds:Signature>")
-	return insert(sig.String())
+	return insert(&signature{signedInfo: si, value: value, cert: cert.X509.Raw})
 }
 
-// signedInfoElement builds the SignedInfo that Sign writes, as a tree: the
-// same elements, attributes and line feeds.
-func signedInfoElement(method, transform, digestMethod, digestText string) *etree.Element {
-	si := etree.NewElement("ds:SignedInfo")
-	si.CreateCharData("\n")
-	empty := func(parent *etree.Element, tag, alg string) {
-		parent.CreateElement(tag).CreateAttr("Algorithm", alg)
-		parent.CreateCharData("\n")
+// signatureAttrs are the attributes of the ds:Signature Sign writes (see
+// signature.writeTo), the parent of SignedInfo.
+var signatureAttrs = []etree.Attr{{Space: "xmlns", Key: "ds", Value: Namespace}}
+
+// signedInfo is the SignedInfo Sign writes.
+type signedInfo struct {
+	method, transform, digestMethod string
+	digest                          []byte
+	carriageReturns                 bool
+}
+
+// writeTo writes SignedInfo as it stands in the output, or (canonical) in
+// C14N 1.0 as a verifier computes it there, with the namespace
+// declarations and xml:* attributes it inherits, inScope (see
+// inheritedAttrs): then its start tag carries them, empty elements get
+// end tags and a carriage return in the digest is written &#xD;, not
+// &#13;. There is no other difference between the two: none of the
+// constant text needs escaping.
+func (si *signedInfo) writeTo(w etree.Writer, canonical bool, inScope []etree.Attr) {
+	if canonical {
+		c := c14nWriter{w: w}
+		c.startTag("ds", "SignedInfo", nil, inScope)
+	} else {
+		w.WriteString("<ds:SignedInfo>")
 	}
-	empty(si, "ds:CanonicalizationMethod", C14N10)
-	empty(si, "ds:SignatureMethod", method)
-	ref := si.CreateElement("ds:Reference")
-	ref.CreateAttr("URI", "")
-	ref.CreateCharData("\n")
-	tr := ref.CreateElement("ds:Transforms")
-	tr.CreateCharData("\n")
-	empty(tr, "ds:Transform", EnvelopedSignature)
-	empty(tr, "ds:Transform", transform)
-	ref.CreateCharData("\n")
-	empty(ref, "ds:DigestMethod", digestMethod)
-	ref.CreateElement("ds:DigestValue").SetText(digestText)
-	ref.CreateCharData("\n")
-	si.CreateCharData("\n")
-	return si
+	empty := func(tag, algorithm string) {
+		w.WriteString("<ds:")
+		w.WriteString(tag)
+		w.WriteString(` Algorithm="`)
+		w.WriteString(algorithm)
+		if canonical {
+			w.WriteString(`"></ds:`)
+			w.WriteString(tag)
+			w.WriteString(">\n")
+		} else {
+			w.WriteString("\"/>\n")
+		}
+	}
+	w.WriteString("\n")
+	empty("CanonicalizationMethod", C14N10)
+	empty("SignatureMethod", si.method)
+	w.WriteString(`<ds:Reference URI="">` + "\n<ds:Transforms>\n")
+	empty("Transform", EnvelopedSignature)
+	empty("Transform", si.transform)
+	w.WriteString("</ds:Transforms>\n")
+	empty("DigestMethod", si.digestMethod)
+	w.WriteString("<ds:DigestValue>")
+	eol := "\n"
+	switch {
+	case si.carriageReturns && canonical:
+		eol = "&#xD;\n"
+	case si.carriageReturns:
+		eol = "&#13;\n"
+	}
+	writeBase64(w, si.digest, eol, false)
+	w.WriteString("</ds:DigestValue>\n</ds:Reference>\n</ds:SignedInfo>")
+}
+
+// signature is the ds:Signature Sign writes.
+type signature struct {
+	signedInfo signedInfo
+	value      []byte // SignatureValue
+	cert       []byte // the certificate's DER
+}
+
+// sizeBound is at least the length writeTo writes.
+func (s *signature) sizeBound() int {
+	return 2<<10 + 2*(len(s.signedInfo.digest)+len(s.value)+len(s.cert))
+}
+
+// writeTo writes the signature as NCANode does.
+func (s *signature) writeTo(w etree.Writer) {
+	eol := "\n"
+	if s.signedInfo.carriageReturns {
+		eol = "&#13;\n"
+	}
+	w.WriteString(`<ds:Signature xmlns:ds="` + Namespace + `">` + "\n")
+	s.signedInfo.writeTo(w, false, nil)
+	w.WriteString("\n<ds:SignatureValue>")
+	writeBase64(w, s.value, eol, true)
+	w.WriteString("</ds:SignatureValue>\n<ds:KeyInfo>\n<ds:X509Data>\n<ds:X509Certificate>")
+	writeBase64(w, s.cert, eol, true)
+	w.WriteString("</ds:X509Certificate>\n</ds:X509Data>\n</ds:KeyInfo>\n</ds:Signature>")
 }
 
 func signDigest(signer crypto.Signer, cert *certs.Certificate, digest []byte, rnd io.Reader) ([]byte, error) {
@@ -232,34 +335,33 @@ func signDigest(signer crypto.Signer, cert *certs.Certificate, digest []byte, rn
 	return sig, nil
 }
 
-// wrap encodes b as base64 in lines of 76 characters. Block values (the
-// signature and the certificate) start and end on their own line, as
-// NCANode writes them.
-func wrap(b []byte, carriageReturns, block bool) string {
-	s := base64.StdEncoding.EncodeToString(b)
-	eol := "\n"
-	if carriageReturns {
-		eol = "&#13;\n"
-	}
-	var out strings.Builder
+// writeBase64 writes b in base64, in lines of 76 characters ended by eol.
+// A block value (the signature, the certificate) starts and ends on a
+// line of its own, after and before a plain line feed, as NCANode writes
+// them.
+func writeBase64(w etree.Writer, b []byte, eol string, block bool) {
+	const perLine = 76 / 4 * 3 // the bytes of one line
+	var line [76]byte
 	if block {
-		out.WriteString("\n")
+		w.WriteByte('\n')
 	}
-	for len(s) > 76 {
-		out.WriteString(s[:76] + eol)
-		s = s[76:]
+	for len(b) > 0 {
+		n := min(len(b), perLine)
+		base64.StdEncoding.Encode(line[:], b[:n])
+		w.Write(line[:base64.StdEncoding.EncodedLen(n)])
+		if b = b[n:]; len(b) > 0 {
+			w.WriteString(eol)
+		}
 	}
-	out.WriteString(s)
 	if block {
-		out.WriteString("\n")
+		w.WriteByte('\n')
 	}
-	return out.String()
 }
 
 // insertBeforeRootEnd puts sig just before the document element's end tag
 // (expanding an empty-element tag), leaving every other byte as it was.
-func insertBeforeRootEnd(doc []byte, rootStart, rootEnd int, sig string) ([]byte, error) {
-	var out bytes.Buffer
+func insertBeforeRootEnd(doc []byte, rootStart, rootEnd int, sig *signature) ([]byte, error) {
+	out := bytes.NewBuffer(make([]byte, 0, len(doc)+sig.sizeBound()))
 	if bytes.HasSuffix(doc[:rootEnd], []byte("/>")) {
 		// <root/>: its name is what follows '<' up to a space, '/' or '>'.
 		name := doc[rootStart+1:]
@@ -267,7 +369,11 @@ func insertBeforeRootEnd(doc []byte, rootStart, rootEnd int, sig string) ([]byte
 			name = name[:i]
 		}
 		out.Write(doc[:rootEnd-2])
-		out.WriteString(">" + sig + "</" + string(name) + ">")
+		out.WriteByte('>')
+		sig.writeTo(out)
+		out.WriteString("</")
+		out.Write(name)
+		out.WriteByte('>')
 		out.Write(doc[rootEnd:])
 		return out.Bytes(), nil
 	}
@@ -276,7 +382,7 @@ func insertBeforeRootEnd(doc []byte, rootStart, rootEnd int, sig string) ([]byte
 		return nil, fmt.Errorf("%w: no end tag for the document element", ErrMalformed)
 	}
 	out.Write(doc[:i])
-	out.WriteString(sig)
+	sig.writeTo(out)
 	out.Write(doc[i:])
 	return out.Bytes(), nil
 }

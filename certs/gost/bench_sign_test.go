@@ -7,10 +7,14 @@ import (
 	"testing"
 )
 
-// Benchmarks of signing and verifying, for bench/gost-sign.sh, which sets
-// them beside OpenSSL's GOST engine on the same keys:
+// Benchmarks of signing and verifying, for profiling and allocation
+// counts:
 //
 //	go test -run '^$' -bench 'Benchmark(Sign|Verify)' -benchtime 2s ./certs/gost/
+//
+// The comparison with OpenSSL's GOST engine is bench/gost-sign.sh: on the
+// keys TestWriteBenchKeys writes, in interleaved rounds timed in CPU time
+// (bench/gostsign is our side).
 
 // benchCurves are the curves benchmarked, under the names the sub-benchmarks
 // and bench/gost-sign.sh use.
