@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/beevik/etree"
@@ -81,6 +82,12 @@ func SignTree(tree *etree.Document, signer crypto.Signer, cert *certs.Certificat
 	raw, end := serialize(tree, root)
 	if len(raw) > DefaultMaxSize {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(raw), DefaultMaxSize)
+	}
+	if !sameWhenParsed(root) {
+		// What a verifier parses back from raw is not this tree (a CDATA
+		// section, a carriage return, an attribute value that serializes
+		// escaped, an xmlns:xml declaration): digest what it will read.
+		return Sign(raw, signer, cert, opts)
 	}
 	return sign(tree, signer, cert, opts, func(sig *signature) ([]byte, error) {
 		out := bytes.NewBuffer(make([]byte, 0, len(raw)+sig.sizeBound()))
@@ -385,4 +392,30 @@ func insertBeforeRootEnd(doc []byte, rootStart, rootEnd int, sig *signature) ([]
 	sig.writeTo(out)
 	out.Write(doc[i:])
 	return out.Bytes(), nil
+}
+
+// sameWhenParsed reports whether the tree under e reads back, once
+// serialized and parsed, as the same canonical form: no CDATA sections,
+// no carriage returns, no attribute values etree escapes on the way out,
+// no xmlns:xml declaration. Documents built as the agreement package
+// builds them are; anything else takes Sign's parse round trip.
+func sameWhenParsed(e *etree.Element) bool {
+	for _, a := range e.Attr {
+		if a.Space == "xmlns" && a.Key == "xml" || strings.ContainsAny(a.Value, "\"<>&\r\n\t'") {
+			return false
+		}
+	}
+	for _, t := range e.Child {
+		switch c := t.(type) {
+		case *etree.Element:
+			if !sameWhenParsed(c) {
+				return false
+			}
+		case *etree.CharData:
+			if c.IsCData() || strings.ContainsRune(c.Data, '\r') {
+				return false
+			}
+		}
+	}
+	return true
 }
