@@ -158,6 +158,12 @@ type PasswordHasher interface {
 // own default, 2^10 rounds, tens of milliseconds per hash.
 const DefaultBcryptCost = bcrypt.DefaultCost
 
+// The bcrypt costs Bcrypt takes: 2^4 to 2^31 rounds.
+const (
+	MinBcryptCost = bcrypt.MinCost
+	MaxBcryptCost = bcrypt.MaxCost
+)
+
 // Bcrypt is the PasswordHasher the Service uses unless told otherwise:
 // bcrypt from golang.org/x/crypto at Cost (0 means DefaultBcryptCost;
 // bcrypt.MinCost, 4, keeps tests fast).

@@ -25,6 +25,11 @@ import (
 	"github.com/esfkit/esf/mockserver"
 )
 
+// DefaultSandboxBcryptCost is esf mock serve's bcrypt cost: bcrypt's
+// minimum. A sandbox holds test passwords; what it must do is answer
+// hundreds of registrations and log-ins a second on a small machine.
+const DefaultSandboxBcryptCost = 4
+
 // shutdownTimeout bounds the graceful shutdown: requests in flight get
 // this long to finish before the listener's connections are closed.
 const shutdownTimeout = 10 * time.Second
@@ -140,6 +145,7 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 	maxStateBody := fs.Int64("max-state-body", mockserver.DefaultMaxStateBody, "the largest state import (PUT /_mock/state) in `bytes`")
 	smtpAddr := fs.String("smtp", "", "relay every e-mail to the SMTP server at `host:port` as well (e.g. MailHog's 127.0.0.1:1025)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	bcryptCost := fs.Int("bcrypt-cost", DefaultSandboxBcryptCost, "the bcrypt `cost` of account password hashes (4..31); the passwords of a sandbox are test passwords, so the default is bcrypt's minimum, which lets one core hash hundreds a second (the real ESF's are not ours to know; 10 costs ~60 ms each)")
 
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -220,6 +226,10 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 		cfg.generatedToken = true
 	}
 	cfg.opts.Mail.SMTPAddr = *smtpAddr
+	if *bcryptCost < esfreg.MinBcryptCost || *bcryptCost > esfreg.MaxBcryptCost {
+		return nil, fmt.Errorf("%w: --bcrypt-cost %d: want %d..%d", errUsage, *bcryptCost, esfreg.MinBcryptCost, esfreg.MaxBcryptCost)
+	}
+	cfg.opts.BcryptCost = *bcryptCost
 	return cfg, nil
 }
 

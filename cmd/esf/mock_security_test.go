@@ -13,6 +13,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfclient"
+	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver"
 )
 
 // controlCall sends GET /_mock/clock with an optional bearer token.
@@ -171,5 +176,44 @@ func TestMockServeSecurityFlagErrors(t *testing.T) {
 			assert.Equal(t, exitUsage, code, "stderr: %s", errOut.String())
 			assert.Contains(t, errOut.String(), tc.msg)
 		})
+	}
+}
+
+// esf mock serve hashes with the sandbox's cost by default, and with the
+// one --bcrypt-cost names: the registered account's hash in the state
+// says which.
+func TestMockServeBcryptCost(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "$2a$04$"},
+		{[]string{"--bcrypt-cost", "6"}, "$2a$06$"},
+	} {
+		m := startMock(t, append([]string{"--allow-test-identities"}, tc.args...)...)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		auth, err := certstest.OpenFixture(certstest.FixtureIndividualAuth)
+		require.NoError(t, err)
+		sign, err := certstest.OpenFixture(certstest.FixtureIndividualSign)
+		require.NoError(t, err)
+		ctl, err := mockserver.NewControlClient(m.base, mockserver.ControlClientOptions{})
+		require.NoError(t, err)
+		now, err := ctl.Now(ctx)
+		require.NoError(t, err)
+		if now.After(auth.Certificate.X509.NotAfter) || now.Before(auth.Certificate.X509.NotBefore) {
+			require.NoError(t, ctl.SetTime(ctx, certstest.FixtureTime.Add(24*time.Hour)))
+			now = certstest.FixtureTime.Add(24 * time.Hour)
+		}
+		c, err := esfclient.New(esfclient.Options{BaseURL: m.base, Now: func() time.Time { return now }})
+		require.NoError(t, err)
+		const pw = "Qazwsx12345"
+		_, err = c.Register(ctx, esfclient.Registration{Category: esfreg.Individual, Key: auth, Signer: sign, Form: esfreg.Form{
+			Email: "cost@example.kz", Password: pw, PasswordConfirmation: pw, Address: "г. Астана",
+			IDDocumentNumber: "012345678", IDDocumentIssueDate: "14.03.2019", IDDocumentIssuer: "МВД РК"}})
+		require.NoError(t, err)
+		state, err := ctl.Dump(ctx)
+		require.NoError(t, err)
+		assert.Contains(t, string(state), tc.want, "%v", tc.args)
 	}
 }

@@ -321,6 +321,8 @@ func TestMockServeErrors(t *testing.T) {
 		{"argument", []string{"mock", "serve", "extra"}, exitUsage, "takes no arguments"},
 		{"bad addr", []string{"mock", "serve", "--addr", "8080"}, exitUsage, "--addr"},
 		{"bad log level", []string{"mock", "serve", "--log-level", "loud"}, exitUsage, "--log-level"},
+		{"bcrypt cost too low", []string{"mock", "serve", "--bcrypt-cost", "3"}, exitUsage, "--bcrypt-cost"},
+		{"bcrypt cost too high", []string{"mock", "serve", "--bcrypt-cost", "32"}, exitUsage, "--bcrypt-cost"},
 		{"bad smtp", []string{"mock", "serve", "--smtp", "mail"}, exitUsage, "--smtp"},
 		{"state in missing dir", []string{"mock", "serve", "--state", filepath.Join(dir, "no", "state.json")}, exitUsage, "--state"},
 		{"missing trust file", []string{"mock", "serve", "--trust", filepath.Join(dir, "missing.cer")}, exitUsage, "missing.cer"},
