@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -647,7 +650,11 @@ func (s *Server) handleKeyStore(w http.ResponseWriter, r *http.Request, _ httpro
 func onlyParams(r *http.Request, allowed ...string) error {
 	for name, values := range r.URL.Query() {
 		if !slices.Contains(allowed, name) {
-			e := badRequest(fmt.Sprintf("unknown query parameter %q (this route takes %s)", clip(name), strings.Join(allowed, ", ")))
+			takes := strings.Join(allowed, ", ")
+			if takes == "" {
+				takes = "none"
+			}
+			e := badRequest(fmt.Sprintf("unknown query parameter %q (this route takes %s)", clip(name), takes))
 			e.Field = name
 			return e
 		}
@@ -658,4 +665,335 @@ func onlyParams(r *http.Request, allowed ...string) error {
 		}
 	}
 	return nil
+}
+
+// AccountImport is one account ImportAccounts (POST /_mock/accounts) adds
+// at once, as if its registration had completed: the fields of the
+// registration form an individual fills in (JSON names as esfreg.Form's,
+// checked by the same rules), a plain password the server hashes with its
+// own hasher (bcrypt at the mock's cost, or Options.PasswordHasher) and
+// never keeps, the profiles, and the register records the account needs.
+type AccountImport struct {
+	// IIN is the login; it has no account yet.
+	IIN   string `json:"iin"`
+	Email string `json:"email"`
+	// Password is the account's password, under ESF's policy
+	// (esfreg.CheckPassword): letters and digits, no IIN, rated Средний or
+	// better. Accounts of one import that share a password share its hash.
+	Password string `json:"password"`
+	// FullName is the person's name as his certificate says it, "SURNAME
+	// FIRSTNAME PATRONYMIC".
+	FullName            string `json:"fullName"`
+	Address             string `json:"address"`
+	IDDocumentNumber    string `json:"idDocumentNumber"`
+	IDDocumentIssueDate string `json:"idDocumentIssueDate"`
+	IDDocumentIssuer    string `json:"idDocumentIssuer"`
+	// Profiles are what the person may act as; empty means one
+	// INDIVIDUAL profile for the IIN.
+	Profiles []ProfileImport `json:"profiles,omitempty"`
+	// Taxpayers are register records published (visible at once) with the
+	// account: the person's own, an entity he heads. An ENTREPRENEUR or
+	// ADMIN_ENTERPRISE profile needs its record, here or in the register.
+	Taxpayers []esfreg.Taxpayer `json:"taxpayers,omitempty"`
+}
+
+// ProfileImport is a profile of an AccountImport: INDIVIDUAL or
+// ENTREPRENEUR for the person's own IIN (TIN empty or the IIN), or
+// ADMIN_ENTERPRISE for a BIN the register lists as a legal entity headed
+// by the IIN and no other account heads.
+type ProfileImport struct {
+	TIN  string             `json:"tin,omitempty"`
+	Type esfreg.ProfileType `json:"businessProfileType"`
+}
+
+// ImportResult is what ImportAccounts added.
+type ImportResult struct {
+	Accounts  int `json:"accounts"`
+	Taxpayers int `json:"taxpayers"`
+}
+
+// ImportAccounts adds accounts at once, without the registration's four
+// steps, signatures or e-mails: for filling a sandbox (esf mock populate).
+// Every account is checked before any is added — the form's rules, no
+// account for the IIN yet, no IIN twice, the profiles against the register
+// as it will be with the accounts' Taxpayers published — and the first
+// refusal comes back naming its field as "[i].field" (an *esfreg.Error
+// with the rule's code, or a *FieldError). Then the register records are
+// published, the passwords hashed (each distinct one once, on every core)
+// and the accounts stored, with the state file written once.
+//
+// A registration completing for one of the IINs in the instant between
+// the check and the write is the one way an import stops part way; the
+// error says how many accounts were added.
+func (s *Server) ImportAccounts(list []AccountImport) (ImportResult, error) {
+	return s.importAccounts(list, true)
+}
+
+// importAccounts is ImportAccounts; with array false the one account's
+// fields are named without "[0]." (an object body).
+func (s *Server) importAccounts(list []AccountImport, array bool) (ImportResult, error) {
+	s.mu.Lock()
+	svc, store := s.svc, s.store
+	hasher := s.hasher
+	s.mu.Unlock()
+	// Check before hashing, so that a refusal costs no bcrypt.
+	if _, err := s.checkImport(svc, store, list, array); err != nil {
+		return ImportResult{}, err
+	}
+	hashes, err := hashAll(hasher, list)
+	if err != nil {
+		return ImportResult{}, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Again against the store as it is now (a reset, a state load or
+	// another import may have come between).
+	svc, store = s.svc, s.store
+	accounts, err := s.checkImport(svc, store, list, array)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	var res ImportResult
+	for _, a := range list {
+		for _, t := range a.Taxpayers {
+			if _, err := svc.PublishTaxpayer(t); err != nil {
+				return res, errors.Join(err, s.persistLocked())
+			}
+			res.Taxpayers++
+		}
+	}
+	for i := range accounts {
+		accounts[i].PasswordHash = hashes[list[i].Password]
+		if err := store.CreateAccount(accounts[i]); err != nil {
+			err = fmt.Errorf("mockserver: import: account %s: %w (%d of %d accounts added)", accounts[i].IIN, err, res.Accounts, len(accounts))
+			return res, errors.Join(err, s.persistLocked())
+		}
+		res.Accounts++
+	}
+	return res, s.persistLocked()
+}
+
+// checkImport checks an import against svc's register and store's
+// accounts and returns the accounts to store, without their hashes.
+func (s *Server) checkImport(svc *esfreg.Service, store esfreg.AccountStore, list []AccountImport, array bool) ([]esfreg.Account, error) {
+	at := func(i int, field string) string {
+		if !array {
+			return field
+		}
+		if field == "" {
+			return fmt.Sprintf("[%d]", i)
+		}
+		return fmt.Sprintf("[%d].%s", i, field)
+	}
+	now := s.clock.Now()
+	ids := esfreg.IDOptions{AllowTestIdentities: s.opts.AllowTestIdentities}
+	iins := map[string]int{}
+	published := map[string]esfreg.Taxpayer{}
+	where := map[string]string{} // a published TIN: the field that gave it
+	for i, a := range list {
+		for j, t := range a.Taxpayers {
+			field := at(i, fmt.Sprintf("taxpayers[%d]", j))
+			if err := svc.CheckTaxpayer(t); err != nil {
+				return nil, refield(err, field)
+			}
+			if prev, dup := where[t.TIN]; dup {
+				return nil, &FieldError{Field: field + ".tin", Reason: fmt.Sprintf("%s is given twice, also at %s", t.TIN, prev)}
+			}
+			where[t.TIN], published[t.TIN] = field, t
+		}
+	}
+	// taxpayer is the register's record of tin once the import's are published.
+	taxpayer := func(tin string) (esfreg.Taxpayer, bool, error) {
+		if t, ok := published[tin]; ok {
+			return t, true, nil
+		}
+		t, err := svc.Taxpayer(tin)
+		if errors.Is(err, esfreg.ErrTaxpayerNotFound) {
+			return esfreg.Taxpayer{}, false, nil
+		}
+		return t, err == nil, err
+	}
+	out := make([]esfreg.Account, 0, len(list))
+	for i, a := range list {
+		f := esfreg.Form{Category: esfreg.Individual, IIN: a.IIN, Email: a.Email, FullName: a.FullName,
+			Password: a.Password, PasswordConfirmation: a.Password, Address: a.Address,
+			IDDocumentNumber: a.IDDocumentNumber, IDDocumentIssueDate: a.IDDocumentIssueDate, IDDocumentIssuer: a.IDDocumentIssuer}
+		if err := f.Validate(esfreg.FormOptions{Now: now, IDOptions: ids}); err != nil {
+			return nil, refield(err, at(i, ""))
+		}
+		if j, dup := iins[a.IIN]; dup {
+			return nil, &FieldError{Field: at(i, esfreg.FieldIIN), Reason: fmt.Sprintf("%s is given twice, also at %s", a.IIN, at(j, esfreg.FieldIIN))}
+		}
+		iins[a.IIN] = i
+		if _, err := store.Account(a.IIN); err == nil {
+			return nil, &esfreg.Error{Code: esfreg.CodeUserAlreadyRegistered, Field: at(i, esfreg.FieldIIN),
+				Message: esfreg.CodeUserAlreadyRegistered.Message(), Err: fmt.Errorf("IIN %s has an account", a.IIN)}
+		} else if !errors.Is(err, esfreg.ErrNotFound) {
+			return nil, fmt.Errorf("mockserver: import: account %s: %w", a.IIN, err)
+		}
+		acct := esfreg.Account{IIN: a.IIN, Email: a.Email, FullName: a.FullName, Address: a.Address,
+			IDDocumentNumber: a.IDDocumentNumber, IDDocumentIssueDate: a.IDDocumentIssueDate, IDDocumentIssuer: a.IDDocumentIssuer,
+			Status: esfreg.StatusActive, CreatedAt: now}
+		profiles := a.Profiles
+		if len(profiles) == 0 {
+			profiles = []ProfileImport{{Type: esfreg.ProfileIndividual}}
+		}
+		for k, p := range profiles {
+			field := at(i, fmt.Sprintf("profiles[%d]", k))
+			if err := checkImportProfile(&p, a.IIN, field, ids, taxpayer); err != nil {
+				return nil, err
+			}
+			if p.Type == esfreg.ProfileAdminEnterprise {
+				// One head per entity: the register names one, and an
+				// IIN comes once, so only a registered head can clash.
+				registered, err := store.ProfilesByTIN(p.TIN)
+				if err != nil {
+					return nil, fmt.Errorf("mockserver: import: profiles of %s: %w", p.TIN, err)
+				}
+				for _, rp := range registered {
+					if rp.Type == esfreg.ProfileAdminEnterprise && rp.Active() {
+						return nil, &esfreg.Error{Code: esfreg.CodeEnterpriseAlreadyRegistered, Field: field + ".tin",
+							Message: esfreg.CodeEnterpriseAlreadyRegistered.Message(), Err: fmt.Errorf("BIN %s has the registered head %s", p.TIN, rp.IIN)}
+					}
+				}
+			}
+			if err := acct.AddProfile(esfreg.Profile{IIN: a.IIN, TIN: p.TIN, Type: p.Type}, now); err != nil {
+				return nil, &FieldError{Field: field, Reason: fmt.Sprintf("%s for %s is given twice", p.Type, p.TIN)}
+			}
+		}
+		out = append(out, acct)
+	}
+	return out, nil
+}
+
+// checkImportProfile checks one profile of an import and fills in its TIN.
+func checkImportProfile(p *ProfileImport, iin, field string, ids esfreg.IDOptions, taxpayer func(string) (esfreg.Taxpayer, bool, error)) error {
+	switch p.Type {
+	case esfreg.ProfileIndividual, esfreg.ProfileEntrepreneur:
+		if p.TIN == "" {
+			p.TIN = iin
+		}
+		if p.TIN != iin {
+			return &FieldError{Field: field + ".tin", Reason: fmt.Sprintf("%q: an %s profile's TIN is the IIN, %s", clip(p.TIN), p.Type, iin)}
+		}
+		if p.Type == esfreg.ProfileIndividual {
+			return nil
+		}
+		t, ok, err := taxpayer(iin)
+		if err != nil {
+			return err
+		}
+		if !ok || !t.IsEntrepreneur() {
+			return &esfreg.Error{Code: esfreg.CodeNotEntrepreneur, Field: field + ".tin", Message: esfreg.CodeNotEntrepreneur.Message(),
+				Err: fmt.Errorf("the register lists no entrepreneur with IIN %s (publish one in taxpayers)", iin)}
+		}
+	case esfreg.ProfileAdminEnterprise:
+		if _, err := ids.ParseBIN(p.TIN); err != nil {
+			return refield(err, field+".tin")
+		}
+		t, ok, err := taxpayer(p.TIN)
+		if err != nil {
+			return err
+		}
+		if !ok || !t.IsLegalEntity() {
+			return &esfreg.Error{Code: esfreg.CodeTaxpayerNotFound, Field: field + ".tin", Message: esfreg.CodeTaxpayerNotFound.Message(),
+				Err: fmt.Errorf("the register lists no legal entity with BIN %s (publish one in taxpayers)", p.TIN)}
+		}
+		if t.EnterpriseAdministrator != iin {
+			return &esfreg.Error{Code: esfreg.CodeHeadMismatch, Field: field + ".tin", Message: esfreg.CodeHeadMismatch.Message(),
+				Err: fmt.Errorf("the register names %q head of BIN %s, not %s", t.EnterpriseAdministrator, p.TIN, iin)}
+		}
+	case "":
+		return &FieldError{Field: field + ".businessProfileType", Reason: "required: INDIVIDUAL, ENTREPRENEUR or ADMIN_ENTERPRISE"}
+	default:
+		return &FieldError{Field: field + ".businessProfileType", Reason: fmt.Sprintf("%q: want INDIVIDUAL, ENTREPRENEUR or ADMIN_ENTERPRISE", clip(string(p.Type)))}
+	}
+	return nil
+}
+
+// refield returns the first refusal of err with its field put under
+// prefix ("[3]" and "email" make "[3].email").
+func refield(err error, prefix string) error {
+	var ee *esfreg.Error
+	if !errors.As(err, &ee) {
+		return err
+	}
+	c := *ee
+	switch {
+	case prefix == "":
+	case c.Field == "":
+		c.Field = prefix
+	default:
+		c.Field = prefix + "." + c.Field
+	}
+	return &c
+}
+
+// hashAll hashes each distinct password of list once, on every core.
+func hashAll(h esfreg.PasswordHasher, list []AccountImport) (map[string]string, error) {
+	hashes := map[string]string{}
+	var distinct []string
+	for _, a := range list {
+		if _, ok := hashes[a.Password]; !ok {
+			hashes[a.Password] = ""
+			distinct = append(distinct, a.Password)
+		}
+	}
+	out := make([]string, len(distinct))
+	errs := make([]error, len(distinct))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(distinct)) {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(distinct) {
+					return
+				}
+				out[k], errs[k] = h.Hash(distinct[k])
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("mockserver: import: %w", err)
+	}
+	for k, pw := range distinct {
+		hashes[pw] = out[k]
+	}
+	return hashes, nil
+}
+
+// handleImportAccounts serves POST /_mock/accounts with one AccountImport
+// (an object) or several (an array): every one is checked before any is
+// added (ImportAccounts); the answer is the ImportResult.
+func (s *Server) handleImportAccounts(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if err := onlyParams(r); err != nil {
+		s.writeControlError(w, err)
+		return
+	}
+	data, err := readJSONBody(r)
+	if err != nil {
+		s.writeControlError(w, err)
+		return
+	}
+	array := bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("["))
+	var list []AccountImport
+	if array {
+		err = decodeJSON(data, &list)
+	} else {
+		list = make([]AccountImport, 1)
+		err = decodeJSON(data, &list[0])
+	}
+	if err != nil {
+		s.writeControlError(w, err)
+		return
+	}
+	res, err := s.importAccounts(list, array)
+	if err != nil {
+		s.writeControlError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, res)
 }

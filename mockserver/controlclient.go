@@ -318,3 +318,17 @@ func refusalOf(resp *http.Response, data []byte) error {
 	}
 	return e
 }
+
+// ImportAccounts adds ready accounts at once (POST /_mock/accounts, see
+// Server.ImportAccounts): all are checked before any is added, and a
+// refusal names its field as "[i].field". The request body is bounded by
+// the mock's --max-body (1 MiB by default: some 1,800 accounts of the size
+// esf mock populate sends): send more in several calls.
+func (c *ControlClient) ImportAccounts(ctx context.Context, accounts ...AccountImport) (ImportResult, error) {
+	if accounts == nil {
+		accounts = []AccountImport{}
+	}
+	var out ImportResult
+	err := c.postJSON(ctx, "/_mock/accounts", accounts, &out)
+	return out, err
+}

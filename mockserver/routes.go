@@ -43,6 +43,7 @@ func (s *Server) routes() *httprouter.Router {
 	r.GET("/_mock/taxpayers", s.handleTaxpayers)
 	r.POST("/_mock/taxpayers", s.handleSeedTaxpayer)
 	r.GET("/_mock/taxpayers/:tin", s.handleTaxpayer)
+	r.POST("/_mock/accounts", s.handleImportAccounts)
 	r.GET("/_mock/accounts/:iin", s.handleAccount)
 	r.GET("/_mock/sessions", s.handleSessions)
 	r.POST("/_mock/faults", s.handleQueueFault)

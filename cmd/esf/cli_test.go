@@ -118,6 +118,14 @@ func TestExitStatus(t *testing.T) {
 		"mock serve": { // takes no argument and no PIN
 			invalid: []string{"--addr", "127.0.0.1:0", "--state", corruptState},
 		},
+		"mock load": { // no PIN; nothing listens on port 1
+			missingArg: []string{"--flow", "session", "--n", "1"},
+			invalid:    []string{"--url", "http://127.0.0.1:1", "--flow", "session", "--n", "1"},
+		},
+		"mock populate": { // no PIN; nothing listens on port 1
+			missingArg: []string{"--accounts", "1"},
+			invalid:    []string{"--url", "http://127.0.0.1:1", "--accounts", "1"},
+		},
 		"version": {}, // takes no argument, no PIN, no input
 	}
 
