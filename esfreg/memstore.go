@@ -14,6 +14,9 @@ import (
 type MemStore struct {
 	mu       sync.RWMutex
 	accounts map[string]Account
+	// holders indexes the accounts by the TINs of their profiles, so that
+	// ProfilesByTIN does not scan every account.
+	holders  map[string]map[string]struct{} // TIN → IINs
 	changes  []Change
 	byTIN    map[string][]int // indexes into changes
 	requests map[string]Request
@@ -31,6 +34,7 @@ var (
 func NewMemStore() *MemStore {
 	return &MemStore{
 		accounts: map[string]Account{},
+		holders:  map[string]map[string]struct{}{},
 		byTIN:    map[string][]int{},
 		requests: map[string]Request{},
 		tokens:   map[string]Token{},
@@ -120,7 +124,33 @@ func (m *MemStore) CreateAccount(a Account) error {
 		return ErrExists
 	}
 	m.accounts[a.IIN] = a.clone()
+	m.index(Account{}, a)
 	return nil
+}
+
+// index moves iin's entries in holders from the TINs of old's profiles to
+// those of new's. m.mu is held for writing.
+func (m *MemStore) index(old, new Account) {
+	iin := new.IIN
+	if iin == "" {
+		iin = old.IIN
+	}
+	for _, p := range old.Profiles {
+		if set := m.holders[p.TIN]; set != nil {
+			delete(set, iin)
+			if len(set) == 0 {
+				delete(m.holders, p.TIN)
+			}
+		}
+	}
+	for _, p := range new.Profiles {
+		set := m.holders[p.TIN]
+		if set == nil {
+			set = map[string]struct{}{}
+			m.holders[p.TIN] = set
+		}
+		set[iin] = struct{}{}
+	}
 }
 
 // UpdateAccount implements AccountStore.
@@ -131,12 +161,14 @@ func (m *MemStore) UpdateAccount(iin string, update func(*Account) error) (Accou
 	if !ok {
 		return Account{}, ErrNotFound
 	}
+	old := a
 	a = a.clone()
 	if err := update(&a); err != nil {
 		return Account{}, err
 	}
 	a.IIN = iin // the key does not change
 	m.accounts[iin] = a.clone()
+	m.index(old, a)
 	return a, nil
 }
 
@@ -145,8 +177,8 @@ func (m *MemStore) ProfilesByTIN(tin string) ([]Profile, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []Profile
-	for _, a := range m.accounts {
-		for _, p := range a.Profiles {
+	for iin := range m.holders[tin] {
+		for _, p := range m.accounts[iin].Profiles {
 			if p.TIN == tin {
 				out = append(out, p)
 			}

@@ -290,3 +290,80 @@ func FuzzMemStateJSON(f *testing.F) {
 		require.Equal(t, string(saved), string(resaved))
 	})
 }
+
+// ProfilesByTIN follows the accounts through creation and every update:
+// a profile added, its TIN changed, removed.
+func TestMemStoreProfilesByTINFollowsUpdates(t *testing.T) {
+	m := esfreg.NewMemStore()
+	profile := func(iin, tin string, pt esfreg.ProfileType) esfreg.Profile {
+		return esfreg.Profile{IIN: iin, TIN: tin, Type: pt, Status: esfreg.StatusActive}
+	}
+	require.NoError(t, m.CreateAccount(esfreg.Account{IIN: "111", Profiles: []esfreg.Profile{profile("111", "111", esfreg.ProfileIndividual)}}))
+	require.NoError(t, m.CreateAccount(esfreg.Account{IIN: "222", Profiles: []esfreg.Profile{profile("222", "900", esfreg.ProfileAdminEnterprise)}}))
+	tins := func(tin string) []string {
+		ps, err := m.ProfilesByTIN(tin)
+		require.NoError(t, err)
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.IIN)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"222"}, tins("900"))
+	_, err := m.UpdateAccount("111", func(a *esfreg.Account) error {
+		a.Profiles = append(a.Profiles, profile("111", "900", esfreg.ProfileAdminEnterprise))
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"111", "222"}, tins("900"))
+	_, err = m.UpdateAccount("222", func(a *esfreg.Account) error {
+		a.Profiles[0].TIN = "901"
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"111"}, tins("900"))
+	assert.Equal(t, []string{"222"}, tins("901"))
+	_, err = m.UpdateAccount("111", func(a *esfreg.Account) error {
+		a.Profiles = a.Profiles[:1]
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Empty(t, tins("900"))
+	assert.Equal(t, []string{"111"}, tins("111"))
+	// A refused update changes nothing.
+	_, err = m.UpdateAccount("222", func(a *esfreg.Account) error {
+		a.Profiles = nil
+		return errors.New("no")
+	})
+	require.Error(t, err)
+	assert.Equal(t, []string{"222"}, tins("901"))
+	// A store restored from a snapshot has the same index.
+	again, err := esfreg.NewMemStoreFrom(m.Snapshot())
+	require.NoError(t, err)
+	ps, err := again.ProfilesByTIN("901")
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	assert.Equal(t, "222", ps[0].IIN)
+}
+
+// BenchmarkProfilesByTIN: the cost of a lookup does not grow with the
+// number of accounts (an index, not a scan).
+func BenchmarkProfilesByTIN(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			m := esfreg.NewMemStore()
+			for i := range n {
+				iin := fmt.Sprintf("%012d", i)
+				if err := m.CreateAccount(esfreg.Account{IIN: iin, Profiles: []esfreg.Profile{{IIN: iin, TIN: iin, Type: esfreg.ProfileIndividual}}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := m.ProfilesByTIN(fmt.Sprintf("%012d", i%n)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
