@@ -53,9 +53,11 @@ func (s *Server) MailTo(address string) []Mail {
 
 // sendLocked puts an e-mail in the outbox (and relays it); s.mu is held.
 func (s *Server) sendLocked(m Mail) {
-	m.ID = len(s.outbox) + 1
+	s.mailSeq++
+	m.ID = s.mailSeq
 	m.From = MailFrom
 	m.SentAt = s.clock.Now()
+	s.pruneLocked(m.SentAt)
 	s.outbox = append(s.outbox, m)
 	s.log.Info("mail", "to", m.To, "subject", m.Subject)
 	if addr := s.opts.Mail.SMTPAddr; addr != "" {

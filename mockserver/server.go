@@ -95,6 +95,10 @@ type Options struct {
 	// MaxStateBody limits a state import (PUT /_mock/state); zero means
 	// DefaultMaxStateBody.
 	MaxStateBody int64
+	// Retention is how long closed API sessions, used or expired tickets
+	// and e-mails are kept once over; zero means DefaultRetention,
+	// negative keeps them forever.
+	Retention time.Duration
 	// StateFile, when set, is loaded at start and rewritten (atomically:
 	// temporary file, fsync, rename) after every change, so nothing
 	// acknowledged is lost across a restart.
@@ -120,17 +124,19 @@ type Server struct {
 	rand   io.Reader
 	router *httprouter.Router
 
-	mu       sync.Mutex // guards everything below and the state file
-	store    *esfreg.MemStore
-	svc      *esfreg.Service
-	trust    certs.VerifyOptions
-	cas      map[certs.Algorithm]*certstest.CA // the default test CAs, nil with Options.Roots
-	outbox   []Mail
-	faults   []queuedFault
-	tickets  map[string]*ticket      // by state
-	apps     map[string]*application // registration applications by ID
-	failures map[string][]time.Time  // failed password checks by IIN
-	hasher   *cachedHasher
+	mu        sync.Mutex // guards everything below and the state file
+	store     *esfreg.MemStore
+	svc       *esfreg.Service
+	trust     certs.VerifyOptions
+	cas       map[certs.Algorithm]*certstest.CA // the default test CAs, nil with Options.Roots
+	outbox    []Mail
+	mailSeq   int       // the last e-mail's ID (IDs outlive pruned e-mails)
+	lastPrune time.Time // when pruneLocked last swept
+	faults    []queuedFault
+	tickets   map[string]*ticket      // by state
+	apps      map[string]*application // registration applications by ID
+	failures  map[string][]time.Time  // failed password checks by IIN
+	hasher    *cachedHasher
 	sessions
 }
 

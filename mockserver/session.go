@@ -43,6 +43,7 @@ func (ss *sessions) init() {
 // "already has opened session" fault when the user has one. s.mu is held.
 func (s *Server) openSessionLocked(iin, tin string, pt esfreg.ProfileType) (*Session, error) {
 	now := s.clock.Now()
+	s.pruneLocked(now)
 	if id, ok := s.sessions.open[iin]; ok {
 		if sess := s.sessions.byID[id]; sess != nil && !sess.Closed && now.Sub(sess.LastUsed) < DefaultSessionIdle {
 			e := newError(CodeSessionAlreadyOpen, "")

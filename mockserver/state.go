@@ -89,6 +89,10 @@ func (s *Server) restore(st *State) (*esfreg.MemStore, error) {
 		s.tickets[t.State] = &t
 	}
 	s.outbox = append([]Mail(nil), st.Mail...)
+	s.mailSeq = 0
+	for _, m := range s.outbox {
+		s.mailSeq = max(s.mailSeq, m.ID)
+	}
 	s.clock.mu.Lock()
 	s.clock.offset = st.Clock
 	s.clock.mu.Unlock()
@@ -105,6 +109,7 @@ func (s *Server) Reset() error {
 	s.tickets = map[string]*ticket{}
 	s.apps = map[string]*application{}
 	s.outbox = nil
+	s.mailSeq = 0
 	s.faults = nil
 	s.failures = map[string][]time.Time{}
 	s.clock.mu.Lock()

@@ -50,6 +50,7 @@ func (s *Server) issueTicket(iin string, ttl time.Duration) (string, error) {
 	t := &ticket{State: state, IIN: iin, Issued: now, Expires: now.Add(ttl)}
 	s.mu.Lock()
 	s.pruneTicketsLocked(now)
+	s.pruneLocked(now)
 	s.tickets[state] = t
 	s.mu.Unlock()
 	doc := authSign{TimeMark: strconv.FormatInt(now.UnixMilli(), 10), State: state, IIN: iin}

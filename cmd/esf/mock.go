@@ -145,6 +145,7 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 	maxStateBody := fs.Int64("max-state-body", mockserver.DefaultMaxStateBody, "the largest state import (PUT /_mock/state) in `bytes`")
 	smtpAddr := fs.String("smtp", "", "relay every e-mail to the SMTP server at `host:port` as well (e.g. MailHog's 127.0.0.1:1025)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	retention := fs.Duration("retention", mockserver.DefaultRetention, "keep closed API sessions, used or expired tickets and e-mails this `long` once over; 0 keeps them forever")
 	bcryptCost := fs.Int("bcrypt-cost", DefaultSandboxBcryptCost, "the bcrypt `cost` of account password hashes (4..31); the passwords of a sandbox are test passwords, so the default is bcrypt's minimum, which lets one core hash hundreds a second (the real ESF's are not ours to know; 10 costs ~60 ms each)")
 
 	rest, err := fs.parse(args)
@@ -230,6 +231,14 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 		return nil, fmt.Errorf("%w: --bcrypt-cost %d: want %d..%d", errUsage, *bcryptCost, esfreg.MinBcryptCost, esfreg.MaxBcryptCost)
 	}
 	cfg.opts.BcryptCost = *bcryptCost
+	switch {
+	case *retention < 0:
+		return nil, fmt.Errorf("%w: --retention %s: want a duration such as 168h, or 0 to keep everything", errUsage, *retention)
+	case *retention == 0:
+		cfg.opts.Retention = -1 // keep everything
+	default:
+		cfg.opts.Retention = *retention
+	}
 	return cfg, nil
 }
 

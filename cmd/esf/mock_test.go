@@ -322,6 +322,7 @@ func TestMockServeErrors(t *testing.T) {
 		{"bad addr", []string{"mock", "serve", "--addr", "8080"}, exitUsage, "--addr"},
 		{"bad log level", []string{"mock", "serve", "--log-level", "loud"}, exitUsage, "--log-level"},
 		{"bcrypt cost too low", []string{"mock", "serve", "--bcrypt-cost", "3"}, exitUsage, "--bcrypt-cost"},
+		{"negative retention", []string{"mock", "serve", "--retention", "-1h"}, exitUsage, "--retention"},
 		{"bcrypt cost too high", []string{"mock", "serve", "--bcrypt-cost", "32"}, exitUsage, "--bcrypt-cost"},
 		{"bad smtp", []string{"mock", "serve", "--smtp", "mail"}, exitUsage, "--smtp"},
 		{"state in missing dir", []string{"mock", "serve", "--state", filepath.Join(dir, "no", "state.json")}, exitUsage, "--state"},
