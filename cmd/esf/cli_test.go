@@ -126,6 +126,14 @@ func TestExitStatus(t *testing.T) {
 			missingArg: []string{"--accounts", "1"},
 			invalid:    []string{"--url", "http://127.0.0.1:1", "--accounts", "1"},
 		},
+		"mock export": { // no PIN; nothing listens on port 1
+			missingArg: []string{"--out", filepath.Join(dir, "state.json")},
+			invalid:    []string{"--url", "http://127.0.0.1:1"},
+		},
+		"mock import": { // no PIN; nothing listens on port 1
+			missingArg: []string{"--url", "http://127.0.0.1:1"},
+			invalid:    []string{"--url", "http://127.0.0.1:1", garbage},
+		},
 		"version": {}, // takes no argument, no PIN, no input
 	}
 
