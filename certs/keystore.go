@@ -483,7 +483,11 @@ func decryptShroudedKey(der []byte, pin string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: decrypted private key: %w", ErrMalformed, err)
 	}
-	return e.der()
+	der, err = e.der()
+	if err != nil {
+		return nil, fmt.Errorf("%w: decrypted private key: %w", ErrMalformed, err)
+	}
+	return der, nil
 }
 
 func readCertBag(v *element) (*Certificate, error) {
