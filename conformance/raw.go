@@ -88,3 +88,30 @@ func (e *env) portal(method, path string, in, out any) error {
 	}
 	return json.Unmarshal(data, out)
 }
+
+// rawAgreements runs steps 1 and 2 of an individual's registration with
+// auth and the e-mail, then sends step 3 itself, every agreement signed
+// with signer whatever the client's rules say, so that the server judges
+// it. It returns the server's answer to step 3.
+func (e *env) rawAgreements(auth, signer *certs.KeyStore, email string) error {
+	e.t.Helper()
+	start, err := e.c.StartRegistration(e.ctx, esfreg.Individual, auth)
+	e.must(err, "step 1")
+	list, err := e.c.SubmitForm(e.ctx, start, merge(start.Form, personForm(email)))
+	e.must(err, "step 2")
+	var signed []string
+	for _, a := range list {
+		s, err := e.signXML([]byte(a.Document), signer)
+		e.must(err, "signing the agreement")
+		signed = append(signed, string(s))
+	}
+	return e.portal(http.MethodPost, "/esf-web/ajax/registration/"+start.ApplicationID+"/agreements", map[string]any{"signed": signed}, nil)
+}
+
+// noMailAfterRefusal fails the scenario if an e-mail went to email.
+func (e *env) noMailAfterRefusal(email string) {
+	e.t.Helper()
+	if m := e.mailTo(email); len(m) > 0 {
+		e.t.Errorf("an e-mail went out after a refused step 3: «%s»", m[0].Subject)
+	}
+}

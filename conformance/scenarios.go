@@ -469,21 +469,9 @@ func scAuthKeySignsAgreement(e *env) {
 	e.refused(err, esfreg.ErrCertificateIsNotForSigning, "the client, asked to sign the agreement with the AUTH key")
 
 	// The server, sent the agreement signed with the AUTH key all the same.
-	start, err := e.c.StartRegistration(e.ctx, esfreg.Individual, auth)
-	e.must(err, "step 1")
-	list, err := e.c.SubmitForm(e.ctx, start, merge(start.Form, personForm(email)))
-	e.must(err, "step 2")
-	var signed []string
-	for _, a := range list {
-		s, err := e.signXML([]byte(a.Document), auth)
-		e.must(err, "signing the agreement with the AUTH key")
-		signed = append(signed, string(s))
-	}
-	err = e.portal("POST", "/esf-web/ajax/registration/"+start.ApplicationID+"/agreements", map[string]any{"signed": signed}, nil)
+	err = e.rawAgreements(auth, auth, email)
 	e.refused(err, esfreg.ErrCertificateIsNotForSigning, "the server, sent an agreement signed with the AUTH key")
-	if m := e.mailTo(email); len(m) > 0 {
-		e.t.Errorf("an e-mail went out after a refused step 3: «%s»", m[0].Subject)
-	}
+	e.noMailAfterRefusal(email)
 }
 
 // scRevokedKey: a revoked key store is refused.

@@ -238,19 +238,7 @@ func scIndividualAgreementEntityKey(e *env) {
 	e.seedRegister()
 	auth, head := e.individualAuth(personA), e.headSign(personA)
 	const email = "entity-key@example.kz"
-	start, err := e.c.StartRegistration(e.ctx, esfreg.Individual, auth)
-	e.must(err, "step 1")
-	list, err := e.c.SubmitForm(e.ctx, start, merge(start.Form, personForm(email)))
-	e.must(err, "step 2")
-	var signed []string
-	for _, a := range list {
-		s, err := e.signXML([]byte(a.Document), head)
-		e.must(err, "signing the individual's agreement with the head's key")
-		signed = append(signed, string(s))
-	}
-	err = e.portal(http.MethodPost, "/esf-web/ajax/registration/"+start.ApplicationID+"/agreements", map[string]any{"signed": signed}, nil)
+	err := e.rawAgreements(auth, head, email)
 	e.refused(err, esfreg.ErrCertificateIsNotForPrivate, "the server, sent an individual's agreement signed with a legal entity's key")
-	if m := e.mailTo(email); len(m) > 0 {
-		e.t.Errorf("an e-mail went out after a refused step 3: «%s»", m[0].Subject)
-	}
+	e.noMailAfterRefusal(email)
 }
