@@ -1,7 +1,7 @@
 package esfreg
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -185,41 +185,49 @@ type LoginResult struct {
 // the password is the account's, the account is not blocked, and a
 // profile of Credentials.TIN can be chosen. The account comes back
 // without its password hash.
-func (s *Service) Login(c Credentials) (*LoginResult, error) {
-	return s.login(c, true)
+func (s *Service) Login(ctx context.Context, c Credentials) (*LoginResult, error) {
+	return s.login(ctx, c, true)
 }
 
 // login is Login, with the password checked or (LoginWithKey) not.
-func (s *Service) login(c Credentials, checkPassword bool) (*LoginResult, error) {
+func (s *Service) login(ctx context.Context, c Credentials, checkPassword bool) (*LoginResult, error) {
 	now := s.now()
 	iin, err := s.checkLoginKey(c.Certificate, c.Login, now)
 	if err != nil {
 		return nil, err
 	}
-	acct, err := s.accounts.Account(iin)
-	if errors.Is(err, ErrNotFound) {
-		if checkPassword {
-			s.verifyDummy(c.Password)
-		}
-		return nil, wrapError(CodeUserNotRegistered, "", fmt.Errorf("IIN %s", iin))
-	} else if err != nil {
-		return nil, storeError("accounts", err)
-	}
-	if checkPassword {
-		if err := s.hasher.Verify(acct.PasswordHash, c.Password); err != nil {
-			return nil, passwordError(err, FieldPassword)
-		}
-	}
-	if acct.Status != StatusActive {
-		return nil, wrapError(CodeUserBlocked, "", fmt.Errorf("account %s is %s", iin, acct.Status))
-	}
-	res := &LoginResult{Account: acct.public()}
-	if c.TIN != "" {
-		p, err := acct.SelectProfile(c.TIN, c.ProfileType)
+	var res *LoginResult
+	err = s.view(ctx, func(tx Tx) error {
+		acct, err := findAccount(tx, iin)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		res.Profile = &p
+		if acct == nil {
+			if checkPassword {
+				s.verifyDummy(c.Password)
+			}
+			return wrapError(CodeUserNotRegistered, "", fmt.Errorf("IIN %s", iin))
+		}
+		if checkPassword {
+			if err := s.hasher.Verify(acct.PasswordHash, c.Password); err != nil {
+				return passwordError(err, FieldPassword)
+			}
+		}
+		if acct.Status != StatusActive {
+			return wrapError(CodeUserBlocked, "", fmt.Errorf("account %s is %s", iin, acct.Status))
+		}
+		res = &LoginResult{Account: acct.public()}
+		if c.TIN != "" {
+			p, err := acct.SelectProfile(c.TIN, c.ProfileType)
+			if err != nil {
+				return err
+			}
+			res.Profile = &p
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -246,12 +254,18 @@ func (a Account) public() Account {
 
 // Account returns the account of iin without its password hash, or
 // ErrUserNotRegistered.
-func (s *Service) Account(iin string) (Account, error) {
-	a, err := s.accounts.Account(iin)
-	if errors.Is(err, ErrNotFound) {
+func (s *Service) Account(ctx context.Context, iin string) (Account, error) {
+	var a *Account
+	err := s.view(ctx, func(tx Tx) error {
+		var err error
+		a, err = findAccount(tx, iin)
+		return err
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	if a == nil {
 		return Account{}, NewError(CodeUserNotRegistered, "")
-	} else if err != nil {
-		return Account{}, storeError("accounts", err)
 	}
 	return a.public(), nil
 }

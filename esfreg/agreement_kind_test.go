@@ -117,11 +117,11 @@ func TestRule_SubmitRefusesSignerKind(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			app, err := f.svc.Begin(esfreg.Individual, f.indSign(iinPerson))
+			app, err := f.svc.Begin(ctx, esfreg.Individual, f.indSign(iinPerson))
 			require.NoError(t, err)
 			form := fill(app.Form(), app.ExistingAccount())
-			require.NoError(t, f.svc.CheckForm(app, form))
-			_, err = f.svc.Submit(app, form, f.sign(app, form, f.cert(tc.key, certs.UsageSign, iinPerson, binCompany)))
+			require.NoError(t, f.svc.CheckForm(ctx, app, form))
+			_, err = f.svc.Submit(ctx, app, form, f.sign(app, form, f.cert(tc.key, certs.UsageSign, iinPerson, binCompany)))
 			requireCode(t, err, esfreg.CodeCertificateIsNotForPrivate, "")
 		})
 	}

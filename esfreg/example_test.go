@@ -1,6 +1,7 @@
 package esfreg_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -140,15 +141,18 @@ func ExampleService() {
 	}
 	signKey, authKey := issue(certs.UsageSign), issue(certs.UsageAuth)
 
+	// The state is in a MemStore (Config.Store nil); every call below
+	// runs its rules in one transaction of it.
 	svc := esfreg.New(esfreg.Config{
 		Now:  func() time.Time { return exampleNow },
 		Rand: certstest.DeterministicRand("service example"),
 	})
-	if _, err := svc.PublishTaxpayer(exampleRegister); err != nil {
+	ctx := context.Background()
+	if _, err := svc.PublishTaxpayer(ctx, exampleRegister); err != nil {
 		log.Fatal(err)
 	}
 
-	app, err := svc.Begin(esfreg.LegalEntity, signKey) // step 1
+	app, err := svc.Begin(ctx, esfreg.LegalEntity, signKey) // step 1
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -156,28 +160,28 @@ func ExampleService() {
 	form.Email, form.ActingOnBasisOf = "arman@example.kz", "Устав"
 	form.Password, form.PasswordConfirmation = "Parol2026x", "Parol2026x"
 	form.IDDocumentNumber, form.IDDocumentIssueDate, form.IDDocumentIssuer = "043512345", "19.11.2014", "МВД РК"
-	if err := svc.CheckForm(app, form); err != nil {
+	if err := svc.CheckForm(ctx, app, form); err != nil {
 		log.Fatal(err)
 	}
 	var signed []esfreg.SignedAgreement // step 3: each agreement signed (xmlsig verifies the XML)
 	for _, a := range app.Agreements(form, exampleNow) {
 		signed = append(signed, esfreg.SignedAgreement{Agreement: a, Signer: signKey})
 	}
-	conf, err := svc.Submit(app, form, signed) // step 4
+	conf, err := svc.Submit(ctx, app, form, signed) // step 4
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(conf.Message)
 
 	// The link in the e-mail is followed, and the head logs in.
-	done, err := svc.Complete(conf.Token, esfreg.Credentials{Certificate: authKey, Password: "Parol2026x"})
+	done, err := svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: authKey, Password: "Parol2026x"})
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, p := range done.Added {
 		fmt.Println(p.Type, p.TIN, p.Status)
 	}
-	_, err = svc.Begin(esfreg.LegalEntity, signKey)
+	_, err = svc.Begin(ctx, esfreg.LegalEntity, signKey)
 	fmt.Println(err.(*esfreg.Error).Message)
 	// Output:
 	// Запрос создан успешно. Дальнейшие инструкции отправлены по указанному E-mail

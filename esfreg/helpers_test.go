@@ -1,6 +1,7 @@
 package esfreg_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -43,6 +44,9 @@ func fullName(iin string) string {
 	return p.surname + " " + p.first + " " + p.patronymic
 }
 
+// ctx is the context of the tests' calls to the Service.
+var ctx = context.Background()
+
 // testPassword is a password that meets the policy (Высокий).
 const testPassword = "Parol2026x"
 
@@ -78,10 +82,10 @@ func newFixture(t testing.TB, configure ...func(*esfreg.Config)) *fixture {
 	require.NoError(t, err)
 	store := esfreg.NewMemStore()
 	cfg := esfreg.Config{
-		Now:      clk.Now,
-		Rand:     certstest.DeterministicRand("esfreg " + t.Name()),
-		Hasher:   esfreg.Bcrypt{Cost: bcrypt.MinCost},
-		Accounts: store, Register: store, Requests: store, Tokens: store,
+		Now:    clk.Now,
+		Rand:   certstest.DeterministicRand("esfreg " + t.Name()),
+		Hasher: esfreg.Bcrypt{Cost: bcrypt.MinCost},
+		Store:  store,
 	}
 	for _, c := range configure {
 		c(&cfg)
@@ -96,7 +100,7 @@ func (f *fixture) withTrust() {
 	require.NoError(f.t, err)
 	f.svc = esfreg.New(esfreg.Config{
 		Now: f.clock.Now, Rand: certstest.DeterministicRand("trust"), Hasher: esfreg.Bcrypt{Cost: bcrypt.MinCost},
-		Trust: &vo, Accounts: f.store, Register: f.store, Requests: f.store, Tokens: f.store,
+		Trust: &vo, Store: f.store,
 	})
 }
 
@@ -161,7 +165,7 @@ func entrepreneur(iin string) esfreg.Taxpayer {
 
 func (f *fixture) publish(tp esfreg.Taxpayer) {
 	f.t.Helper()
-	_, err := f.svc.PublishTaxpayer(tp)
+	_, err := f.svc.PublishTaxpayer(ctx, tp)
 	require.NoError(f.t, err)
 }
 
@@ -199,11 +203,11 @@ func (f *fixture) sign(app *esfreg.Application, form esfreg.Form, signer *certs.
 // submit runs steps 1–4 and returns the confirmation.
 func (f *fixture) submit(c esfreg.Category, stepCert, signer *certs.Certificate) (*esfreg.Application, *esfreg.Confirmation) {
 	f.t.Helper()
-	app, err := f.svc.Begin(c, stepCert)
+	app, err := f.svc.Begin(ctx, c, stepCert)
 	require.NoError(f.t, err)
 	form := fill(app.Form(), app.ExistingAccount())
-	require.NoError(f.t, f.svc.CheckForm(app, form))
-	conf, err := f.svc.Submit(app, form, f.sign(app, form, signer))
+	require.NoError(f.t, f.svc.CheckForm(ctx, app, form))
+	conf, err := f.svc.Submit(ctx, app, form, f.sign(app, form, signer))
 	require.NoError(f.t, err)
 	return app, conf
 }
@@ -218,7 +222,7 @@ func (f *fixture) register(c esfreg.Category, iin, bin string) *esfreg.Completio
 		sign, auth = f.headSign(iin, bin), f.headAuth(iin, bin)
 	}
 	_, conf := f.submit(c, sign, sign)
-	done, err := f.svc.Complete(conf.Token, esfreg.Credentials{Certificate: auth, Password: testPassword})
+	done, err := f.svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: auth, Password: testPassword})
 	require.NoError(f.t, err)
 	return done
 }

@@ -41,7 +41,7 @@ func ncaService(t *testing.T, now time.Time, trust *certs.VerifyOptions) *esfreg
 		Now: func() time.Time { return now }, AllowTestIdentities: true, Trust: trust,
 		Hasher: esfreg.Bcrypt{Cost: bcrypt.MinCost},
 	})
-	_, err := svc.PublishTaxpayer(company(esfreg.TestBIN, esfreg.TestIIN))
+	_, err := svc.PublishTaxpayer(ctx, company(esfreg.TestBIN, esfreg.TestIIN))
 	require.NoError(t, err)
 	return svc
 }
@@ -49,16 +49,16 @@ func ncaService(t *testing.T, now time.Time, trust *certs.VerifyOptions) *esfreg
 // ncaRegister runs a whole registration with real keys.
 func ncaRegister(t *testing.T, svc *esfreg.Service, c esfreg.Category, stepAndSign, auth *certs.Certificate, now time.Time) *esfreg.Completion {
 	t.Helper()
-	app, err := svc.Begin(c, stepAndSign)
+	app, err := svc.Begin(ctx, c, stepAndSign)
 	require.NoError(t, err)
 	form := fill(app.Form(), app.ExistingAccount())
 	var signed []esfreg.SignedAgreement
 	for _, a := range app.Agreements(form, now) {
 		signed = append(signed, esfreg.SignedAgreement{Agreement: a, Signer: stepAndSign})
 	}
-	conf, err := svc.Submit(app, form, signed)
+	conf, err := svc.Submit(ctx, app, form, signed)
 	require.NoError(t, err)
-	done, err := svc.Complete(conf.Token, esfreg.Credentials{Certificate: auth, Password: testPassword})
+	done, err := svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: auth, Password: testPassword})
 	require.NoError(t, err)
 	return done
 }
@@ -91,19 +91,19 @@ func TestNCA_2020Pairs(t *testing.T) {
 	assert.Len(t, done.Account.Profiles, 2)
 
 	// Each key keeps to its use.
-	_, err := svc.Login(esfreg.Credentials{Certificate: headGOST, Password: testPassword})
+	_, err := svc.Login(ctx, esfreg.Credentials{Certificate: headGOST, Password: testPassword})
 	requireCode(t, err, esfreg.CodeCertificateIsNotForAuth, "")
-	_, err = svc.ChangeEmail(esfreg.EmailChange{IIN: esfreg.TestIIN, Email: "test@example.kz"}, headAuth)
+	_, err = svc.ChangeEmail(ctx, esfreg.EmailChange{IIN: esfreg.TestIIN, Email: "test@example.kz"}, headAuth)
 	requireCode(t, err, esfreg.CodeCertificateIsNotForSigning, "")
-	_, err = svc.ChangeEmail(esfreg.EmailChange{IIN: esfreg.TestIIN, Email: "test@example.kz"}, headGOST)
+	_, err = svc.ChangeEmail(ctx, esfreg.EmailChange{IIN: esfreg.TestIIN, Email: "test@example.kz"}, headGOST)
 	require.NoError(t, err, "a GOST signing key signs a change of e-mail")
-	res, err := svc.Login(esfreg.Credentials{Certificate: headAuth, Password: testPassword, TIN: esfreg.TestBIN})
+	res, err := svc.Login(ctx, esfreg.Credentials{Certificate: headAuth, Password: testPassword, TIN: esfreg.TestBIN})
 	require.NoError(t, err)
 	assert.Equal(t, esfreg.ProfileAdminEnterprise, res.Profile.Type)
 
 	// In 2026 these keys are long expired.
 	late := ncaService(t, t0, nil)
-	_, err = late.Begin(esfreg.Individual, indSign)
+	_, err = late.Begin(ctx, esfreg.Individual, indSign)
 	requireCode(t, err, esfreg.CodeCertificateExpired, "")
 }
 
@@ -138,19 +138,19 @@ func TestNCA_GOST2015(t *testing.T) {
 		svc := ncaService(t, now, &trust)
 		done := ncaRegister(t, svc, esfreg.LegalEntity, head, head, now)
 		require.Len(t, done.Added, 2, "not yet an individual: two agreements, two profiles")
-		_, err := svc.Login(esfreg.Credentials{Certificate: head, Password: testPassword, TIN: esfreg.TestBIN})
+		_, err := svc.Login(ctx, esfreg.Credentials{Certificate: head, Password: testPassword, TIN: esfreg.TestBIN})
 		require.NoError(t, err)
 	})
 	t.Run("an individual registers with his GOST key", func(t *testing.T) {
 		svc := ncaService(t, now, &trust)
 		ind := open("individual/valid/individual_valid.p12")
 		ncaRegister(t, svc, esfreg.Individual, ind, ind, now)
-		_, err := svc.Begin(esfreg.LegalEntity, ind)
+		_, err := svc.Begin(ctx, esfreg.LegalEntity, ind)
 		requireCode(t, err, esfreg.CodeCertificateIsNotForEnterprise, "")
 	})
 	t.Run("test identities need the option", func(t *testing.T) {
 		strict := esfreg.New(esfreg.Config{Now: func() time.Time { return now }, Trust: &trust})
-		_, err := strict.Begin(esfreg.LegalEntity, head)
+		_, err := strict.Begin(ctx, esfreg.LegalEntity, head)
 		requireCode(t, err, esfreg.CodeIINNotValid, "")
 	})
 	for _, tc := range []struct {
@@ -169,7 +169,7 @@ func TestNCA_GOST2015(t *testing.T) {
 			if c.Holder == certs.HolderIndividual {
 				category = esfreg.Individual
 			}
-			_, err := svc.Begin(category, c)
+			_, err := svc.Begin(ctx, category, c)
 			requireCode(t, err, tc.code, "")
 		})
 	}

@@ -34,9 +34,9 @@ func TestPasswordCheckWorkWithoutAccount(t *testing.T) {
 	require.NoError(t, err)
 
 	for name, check := range map[string]func() error{
-		"CheckPassword": func() error { return svc.CheckPassword(certstest.TestIIN, "Qazwsx12345") },
+		"CheckPassword": func() error { return svc.CheckPassword(ctx, certstest.TestIIN, "Qazwsx12345") },
 		"Login": func() error {
-			_, err := svc.Login(esfreg.Credentials{Certificate: auth.Certificate, Password: "Qazwsx12345"})
+			_, err := svc.Login(ctx, esfreg.Credentials{Certificate: auth.Certificate, Password: "Qazwsx12345"})
 			return err
 		},
 	} {
@@ -47,7 +47,7 @@ func TestPasswordCheckWorkWithoutAccount(t *testing.T) {
 	}
 	// LoginWithKey checks no password, so it compares no hash.
 	before := h.verifies.Load()
-	_, err = svc.LoginWithKey(esfreg.Credentials{Certificate: auth.Certificate})
+	_, err = svc.LoginWithKey(ctx, esfreg.Credentials{Certificate: auth.Certificate})
 	assert.ErrorIs(t, err, esfreg.ErrUserNotRegistered)
 	assert.Equal(t, before, h.verifies.Load())
 }

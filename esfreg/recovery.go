@@ -1,6 +1,7 @@
 package esfreg
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -21,7 +22,7 @@ type EmailChange struct {
 // account's, so every profile of the person gets it; password reset
 // tokens sent to the old address stop working. It returns the account,
 // without its hash.
-func (s *Service) ChangeEmail(req EmailChange, signer *certs.Certificate) (Account, error) {
+func (s *Service) ChangeEmail(ctx context.Context, req EmailChange, signer *certs.Certificate) (Account, error) {
 	now := s.now()
 	if _, err := s.ids.ParseIIN(req.IIN); err != nil {
 		return Account{}, err
@@ -32,14 +33,22 @@ func (s *Service) ChangeEmail(req EmailChange, signer *certs.Certificate) (Accou
 	if err := CheckSigningCertificate(signer, req.IIN, s.certOptions(now)); err != nil {
 		return Account{}, err
 	}
-	a, err := s.accounts.UpdateAccount(req.IIN, func(a *Account) error {
-		a.Email = req.Email
+	var a Account
+	err := s.update(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.UpdateAccount(req.IIN, func(a *Account) error {
+			a.Email = req.Email
+			return nil
+		})
+		if errors.Is(err, ErrNotFound) {
+			return NewError(CodeUserNotRegistered, FieldIIN)
+		} else if err != nil {
+			return storeError("accounts", err)
+		}
 		return nil
 	})
-	if errors.Is(err, ErrNotFound) {
-		return Account{}, NewError(CodeUserNotRegistered, FieldIIN)
-	} else if err != nil {
-		return Account{}, storeError("accounts", err)
+	if err != nil {
+		return Account{}, err
 	}
 	return a.public(), nil
 }
@@ -65,28 +74,36 @@ type ResetTicket struct {
 // recovery", step 2): the IIN has an account and req.Email is its e-mail
 // (EMAIL_MISMATCH otherwise: change the e-mail first). It returns a
 // one-time token valid for Config.ResetTTL, to be e-mailed to that address.
-func (s *Service) RequestPasswordReset(req PasswordResetRequest) (*ResetTicket, error) {
+func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordResetRequest) (*ResetTicket, error) {
 	if _, err := s.ids.ParseIIN(req.IIN); err != nil {
 		return nil, err
 	}
 	if err := CheckEmail(req.Email); err != nil {
 		return nil, err
 	}
-	acct, err := s.findAccount(req.IIN)
+	var ticket *ResetTicket
+	err := s.update(ctx, func(tx Tx) error {
+		acct, err := findAccount(tx, req.IIN)
+		if err != nil {
+			return err
+		}
+		if acct == nil {
+			return NewError(CodeUserNotRegistered, FieldIIN)
+		}
+		if !sameEmail(req.Email, acct.Email) {
+			return NewError(CodeEmailMismatch, FieldEmail)
+		}
+		secret, tok, err := s.issueToken(tx, Token{Purpose: PurposePasswordReset, IIN: acct.IIN, Email: acct.Email}, s.resetTTL)
+		if err != nil {
+			return err
+		}
+		ticket = &ResetTicket{Token: secret, IIN: acct.IIN, Email: acct.Email, ExpiresAt: tok.ExpiresAt}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if acct == nil {
-		return nil, NewError(CodeUserNotRegistered, FieldIIN)
-	}
-	if !sameEmail(req.Email, acct.Email) {
-		return nil, NewError(CodeEmailMismatch, FieldEmail)
-	}
-	secret, tok, err := s.issueToken(Token{Purpose: PurposePasswordReset, IIN: acct.IIN, Email: acct.Email}, s.resetTTL)
-	if err != nil {
-		return nil, err
-	}
-	return &ResetTicket{Token: secret, IIN: acct.IIN, Email: acct.Email, ExpiresAt: tok.ExpiresAt}, nil
+	return ticket, nil
 }
 
 // PasswordReset is the form behind the reset link: the link's token and
@@ -103,52 +120,50 @@ type PasswordReset struct {
 // certificate of the key that signed req, is a signing key of the
 // account's IIN. The new password serves every profile of the person.
 // The token is used up.
-func (s *Service) ResetPassword(req PasswordReset, signer *certs.Certificate) error {
+func (s *Service) ResetPassword(ctx context.Context, req PasswordReset, signer *certs.Certificate) error {
 	now := s.now()
-	tok, err := s.lookupToken(req.Token, PurposePasswordReset, now)
-	if err != nil {
-		return err
-	}
-	stale := wrapError(CodeTokenNotFound, FieldToken, errors.New("the account's e-mail changed since the link was sent"))
-	acct, err := s.findAccount(tok.IIN)
-	if err != nil {
-		return err
-	}
-	if acct == nil || !sameEmail(acct.Email, tok.Email) {
-		return stale
-	}
-	var errs Errors
-	if err := CheckPassword(req.Password, tok.IIN); err != nil {
-		errs = append(errs, fieldError(err, FieldPassword))
-	}
-	switch {
-	case req.PasswordConfirmation == "":
-		errs = append(errs, NewError(CodeFieldRequired, FieldPasswordConfirmation))
-	case req.PasswordConfirmation != req.Password:
-		errs = append(errs, NewError(CodePasswordMismatch, FieldPasswordConfirmation))
-	}
-	if len(errs) > 0 {
-		return errs
-	}
-	if err := CheckSigningCertificate(signer, tok.IIN, s.certOptions(now)); err != nil {
-		return err
-	}
-	hash, err := s.hasher.Hash(req.Password)
-	if err != nil {
-		return err
-	}
-	if err := s.useToken(tok, now); err != nil {
-		return err
-	}
-	_, err = s.accounts.UpdateAccount(tok.IIN, func(a *Account) error {
-		if !sameEmail(a.Email, tok.Email) {
-			return stale // the e-mail changed a moment ago
+	return s.update(ctx, func(tx Tx) error {
+		tok, err := lookupToken(tx, req.Token, PurposePasswordReset, now)
+		if err != nil {
+			return err
 		}
-		a.PasswordHash = hash
+		stale := wrapError(CodeTokenNotFound, FieldToken, errors.New("the account's e-mail changed since the link was sent"))
+		acct, err := findAccount(tx, tok.IIN)
+		if err != nil {
+			return err
+		}
+		if acct == nil || !sameEmail(acct.Email, tok.Email) {
+			return stale
+		}
+		var errs Errors
+		if err := CheckPassword(req.Password, tok.IIN); err != nil {
+			errs = append(errs, fieldError(err, FieldPassword))
+		}
+		switch {
+		case req.PasswordConfirmation == "":
+			errs = append(errs, NewError(CodeFieldRequired, FieldPasswordConfirmation))
+		case req.PasswordConfirmation != req.Password:
+			errs = append(errs, NewError(CodePasswordMismatch, FieldPasswordConfirmation))
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		if err := CheckSigningCertificate(signer, tok.IIN, s.certOptions(now)); err != nil {
+			return err
+		}
+		hash, err := s.hasher.Hash(req.Password)
+		if err != nil {
+			return err
+		}
+		if err := useToken(tx, tok, now); err != nil {
+			return err
+		}
+		if _, err := tx.UpdateAccount(tok.IIN, func(a *Account) error {
+			a.PasswordHash = hash
+			return nil
+		}); err != nil {
+			return storeError("accounts", err)
+		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, stale) {
-		return storeError("accounts", err)
-	}
-	return err
 }

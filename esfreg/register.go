@@ -1,6 +1,7 @@
 package esfreg
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -148,8 +149,17 @@ func fieldError(err error, field string) *Error {
 // Taxpayer returns the taxpayer with tin as ESF sees it now: the register
 // as of its last refresh, plus published changes. A TIN it does not list
 // is ErrTaxpayerNotFound.
-func (s *Service) Taxpayer(tin string) (Taxpayer, error) {
-	t, ok, err := s.taxpayerAt(tin, s.now())
+func (s *Service) Taxpayer(ctx context.Context, tin string) (Taxpayer, error) {
+	now := s.now()
+	var (
+		t  Taxpayer
+		ok bool
+	)
+	err := s.view(ctx, func(tx Tx) error {
+		var err error
+		t, ok, err = taxpayerAt(tx, tin, now)
+		return err
+	})
 	if err != nil {
 		return Taxpayer{}, err
 	}
@@ -159,8 +169,8 @@ func (s *Service) Taxpayer(tin string) (Taxpayer, error) {
 	return t, nil
 }
 
-func (s *Service) taxpayerAt(tin string, now time.Time) (Taxpayer, bool, error) {
-	changes, err := s.register.Changes(tin)
+func taxpayerAt(tx Tx, tin string, now time.Time) (Taxpayer, bool, error) {
+	changes, err := tx.Changes(tin)
 	if err != nil {
 		return Taxpayer{}, false, storeError("register", err)
 	}
@@ -171,27 +181,27 @@ func (s *Service) taxpayerAt(tin string, now time.Time) (Taxpayer, bool, error) 
 // StageTaxpayer records a change made in the state register now: a new or
 // changed taxpayer, which ESF sees from the next refresh on (Monday,
 // Wednesday or Friday, 00:00 Almaty). It returns the change.
-func (s *Service) StageTaxpayer(t Taxpayer) (Change, error) {
-	return s.addChange(t, false, false)
+func (s *Service) StageTaxpayer(ctx context.Context, t Taxpayer) (Change, error) {
+	return s.addChange(ctx, t, false, false)
 }
 
 // PublishTaxpayer puts t into ESF's copy of the register at once, as if a
 // refresh had already brought it: for seeding a register.
-func (s *Service) PublishTaxpayer(t Taxpayer) (Change, error) {
-	return s.addChange(t, false, true)
+func (s *Service) PublishTaxpayer(ctx context.Context, t Taxpayer) (Change, error) {
+	return s.addChange(ctx, t, false, true)
 }
 
 // RemoveTaxpayer records the removal of tin from the state register now;
 // ESF still lists the taxpayer until the next refresh.
-func (s *Service) RemoveTaxpayer(tin string) (Change, error) {
-	return s.addChange(Taxpayer{TIN: tin}, true, false)
+func (s *Service) RemoveTaxpayer(ctx context.Context, tin string) (Change, error) {
+	return s.addChange(ctx, Taxpayer{TIN: tin}, true, false)
 }
 
 // CheckTaxpayer checks a register record as StageTaxpayer and
 // PublishTaxpayer would, without adding it.
 func (s *Service) CheckTaxpayer(t Taxpayer) error { return s.ids.checkTaxpayer(t) }
 
-func (s *Service) addChange(t Taxpayer, removed, publish bool) (Change, error) {
+func (s *Service) addChange(ctx context.Context, t Taxpayer, removed, publish bool) (Change, error) {
 	if !removed {
 		if err := s.ids.checkTaxpayer(t); err != nil {
 			return Change{}, err
@@ -203,17 +213,30 @@ func (s *Service) addChange(t Taxpayer, removed, publish bool) (Change, error) {
 		c = PublishedChange(t, now)
 	}
 	c.Removed = removed
-	if err := s.register.AddChange(c); err != nil {
-		return Change{}, storeError("register", err)
+	err := s.update(ctx, func(tx Tx) error {
+		if err := tx.AddChange(c); err != nil {
+			return storeError("register", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Change{}, err
 	}
 	return c, nil
 }
 
 // PendingChanges returns the changes ESF does not see yet, by EffectiveAt.
-func (s *Service) PendingChanges() ([]Change, error) {
-	all, err := s.register.AllChanges()
+func (s *Service) PendingChanges(ctx context.Context) ([]Change, error) {
+	var all []Change
+	err := s.view(ctx, func(tx Tx) error {
+		var err error
+		if all, err = tx.AllChanges(); err != nil {
+			return storeError("register", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, storeError("register", err)
+		return nil, err
 	}
 	now := s.now()
 	pending := slices.DeleteFunc(all, func(c Change) bool { return !c.EffectiveAt.After(now) })

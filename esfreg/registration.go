@@ -1,6 +1,7 @@
 package esfreg
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -89,12 +90,26 @@ func (a *Application) Profiles() []ProfileType {
 //     зарегистрировано в системе" (the certificates name no new head).
 //
 // A blocked account or profile is ErrUserBlocked.
-func (s *Service) Begin(c Category, cert *certs.Certificate) (*Application, error) {
+func (s *Service) Begin(ctx context.Context, c Category, cert *certs.Certificate) (*Application, error) {
+	var app *Application
+	err := s.view(ctx, func(tx Tx) error {
+		var err error
+		app, err = s.begin(tx, c, cert)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
+// begin is Begin in tx.
+func (s *Service) begin(tx Tx, c Category, cert *certs.Certificate) (*Application, error) {
 	now := s.now()
 	if err := CheckCertificate(c, cert, s.certOptions(now)); err != nil {
 		return nil, err
 	}
-	acct, err := s.findAccount(cert.IIN)
+	acct, err := findAccount(tx, cert.IIN)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +120,7 @@ func (s *Service) Begin(c Category, cert *certs.Certificate) (*Application, erro
 	if c == LegalEntity {
 		app.BIN = cert.BIN
 	}
-	if app.Taxpayer, app.ReplacesHeads, err = s.admit(c, app.IIN, app.BIN, acct, now); err != nil {
+	if app.Taxpayer, app.ReplacesHeads, err = admit(tx, c, app.IIN, app.BIN, acct, now); err != nil {
 		return nil, err
 	}
 	if acct != nil {
@@ -117,8 +132,8 @@ func (s *Service) Begin(c Category, cert *certs.Certificate) (*Application, erro
 }
 
 // findAccount returns the account of iin with its hash, or nil.
-func (s *Service) findAccount(iin string) (*Account, error) {
-	a, err := s.accounts.Account(iin)
+func findAccount(tx Tx, iin string) (*Account, error) {
+	a, err := tx.Account(iin)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
@@ -130,7 +145,7 @@ func (s *Service) findAccount(iin string) (*Account, error) {
 // admit checks what the register and the accounts must say for iin (and
 // bin) to register in category c at now. It returns the register's record
 // and, for a change of head, the heads replaced.
-func (s *Service) admit(c Category, iin, bin string, acct *Account, now time.Time) (*Taxpayer, []string, error) {
+func admit(tx Tx, c Category, iin, bin string, acct *Account, now time.Time) (*Taxpayer, []string, error) {
 	// A profile the person has already is a duplicate, or blocked (see
 	// Account.AddProfile): try adding it to a copy of the account.
 	duplicate := func(tin string, typ ProfileType) error {
@@ -145,14 +160,14 @@ func (s *Service) admit(c Category, iin, bin string, acct *Account, now time.Tim
 		if err := duplicate(iin, ProfileIndividual); err != nil {
 			return nil, nil, err
 		}
-		tp, ok, err := s.taxpayerAt(iin, now)
+		tp, ok, err := taxpayerAt(tx, iin, now)
 		if err != nil || !ok {
 			return nil, nil, err
 		}
 		return &tp, nil, nil
 
 	case Entrepreneur:
-		tp, ok, err := s.taxpayerAt(iin, now)
+		tp, ok, err := taxpayerAt(tx, iin, now)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -165,14 +180,14 @@ func (s *Service) admit(c Category, iin, bin string, acct *Account, now time.Tim
 		return &tp, nil, nil
 
 	case LegalEntity:
-		tp, ok, err := s.taxpayerAt(bin, now)
+		tp, ok, err := taxpayerAt(tx, bin, now)
 		if err != nil {
 			return nil, nil, err
 		}
 		if !ok || !tp.IsLegalEntity() {
 			return nil, nil, wrapError(CodeTaxpayerNotFound, FieldBIN, fmt.Errorf("the register lists no legal entity with BIN %s", bin))
 		}
-		heads, err := s.registeredHeads(bin)
+		heads, err := registeredHeads(tx, bin)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -194,8 +209,8 @@ func (s *Service) admit(c Category, iin, bin string, acct *Account, now time.Tim
 
 // registeredHeads returns the IINs with an active ADMIN_ENTERPRISE profile
 // of bin.
-func (s *Service) registeredHeads(bin string) ([]string, error) {
-	profiles, err := s.accounts.ProfilesByTIN(bin)
+func registeredHeads(tx Tx, bin string) ([]string, error) {
+	profiles, err := tx.ProfilesByTIN(bin)
 	if err != nil {
 		return nil, storeError("accounts", err)
 	}
@@ -215,7 +230,12 @@ func (s *Service) registeredHeads(bin string) ([]string, error) {
 // e-mail belongs to the IIN and changes only through change of e-mail)
 // and currentPassword is his password (PASSWORD_INVALID). It returns
 // every bad field as Errors.
-func (s *Service) CheckForm(app *Application, f Form) error {
+func (s *Service) CheckForm(ctx context.Context, app *Application, f Form) error {
+	return s.view(ctx, func(tx Tx) error { return s.checkForm(tx, app, f) })
+}
+
+// checkForm is CheckForm in tx.
+func (s *Service) checkForm(tx Tx, app *Application, f Form) error {
 	now := s.now()
 	var errs Errors
 	if err := f.Validate(FormOptions{Now: now, IDOptions: s.ids, ExistingAccount: app.Account != nil}); err != nil {
@@ -242,7 +262,7 @@ func (s *Service) CheckForm(app *Application, f Form) error {
 			errs = append(errs, NewError(CodeEmailMismatch, FieldEmail))
 		}
 		if !bad[FieldCurrentPassword] {
-			if err := s.verifyPassword(app.IIN, f.CurrentPassword, FieldCurrentPassword); err != nil {
+			if err := s.verifyPassword(tx, app.IIN, f.CurrentPassword, FieldCurrentPassword); err != nil {
 				var e *Error
 				if !errors.As(err, &e) {
 					return err
@@ -255,8 +275,8 @@ func (s *Service) CheckForm(app *Application, f Form) error {
 }
 
 // verifyPassword checks password against the stored account of iin.
-func (s *Service) verifyPassword(iin, password, field string) error {
-	acct, err := s.findAccount(iin)
+func (s *Service) verifyPassword(tx Tx, iin, password, field string) error {
+	acct, err := findAccount(tx, iin)
 	if err != nil {
 		return err
 	}
@@ -313,15 +333,29 @@ func (c *Confirmation) Link(baseURL string) string {
 // password's hash, and makes the request and its one-time token, valid
 // for Config.RequestTTL. The link goes to the form's e-mail, or the
 // account's.
-func (s *Service) Submit(app *Application, f Form, signed []SignedAgreement) (*Confirmation, error) {
+func (s *Service) Submit(ctx context.Context, app *Application, f Form, signed []SignedAgreement) (*Confirmation, error) {
 	if app == nil {
 		return nil, NewError(CodeCategoryNotValid, FieldCategory)
 	}
-	fresh, err := s.Begin(app.Category, app.Certificate)
+	var conf *Confirmation
+	err := s.update(ctx, func(tx Tx) error {
+		var err error
+		conf, err = s.submit(tx, app, f, signed)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.CheckForm(fresh, f); err != nil {
+	return conf, nil
+}
+
+// submit is Submit in tx.
+func (s *Service) submit(tx Tx, app *Application, f Form, signed []SignedAgreement) (*Confirmation, error) {
+	fresh, err := s.begin(tx, app.Category, app.Certificate)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkForm(tx, fresh, f); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -351,10 +385,10 @@ func (s *Service) Submit(app *Application, f Form, signed []SignedAgreement) (*C
 	if req.ID, err = newSecret(s.rand, 16); err != nil {
 		return nil, err
 	}
-	if err := s.requests.CreateRequest(req); err != nil {
+	if err := tx.CreateRequest(req); err != nil {
 		return nil, storeError("requests", err)
 	}
-	secret, _, err := s.issueToken(Token{Purpose: PurposeRegistration, IIN: req.IIN, Email: req.Email, RequestID: req.ID}, s.requestTTL)
+	secret, _, err := s.issueToken(tx, Token{Purpose: PurposeRegistration, IIN: req.IIN, Email: req.Email, RequestID: req.ID}, s.requestTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -363,12 +397,12 @@ func (s *Service) Submit(app *Application, f Form, signed []SignedAgreement) (*C
 }
 
 // pendingRequest finds the registration request of a link's token at now.
-func (s *Service) pendingRequest(token string, now time.Time) (Token, Request, error) {
-	tok, err := s.lookupToken(token, PurposeRegistration, now)
+func pendingRequest(tx Tx, token string, now time.Time) (Token, Request, error) {
+	tok, err := lookupToken(tx, token, PurposeRegistration, now)
 	if err != nil {
 		return Token{}, Request{}, err
 	}
-	req, err := s.requests.Request(tok.RequestID)
+	req, err := tx.Request(tok.RequestID)
 	if errors.Is(err, ErrNotFound) {
 		return Token{}, Request{}, NewError(CodeTokenNotFound, FieldToken)
 	} else if err != nil {
@@ -398,10 +432,23 @@ type Completion struct {
 // now; then the account is made (or the profiles added to it) and, for a
 // change of head, the former heads' ADMIN_ENTERPRISE profiles become
 // ENTERPRISE_ADMIN_CHANGE_BLOCKED. The token is used up.
-func (s *Service) Complete(token string, c Credentials) (*Completion, error) {
+func (s *Service) Complete(ctx context.Context, token string, c Credentials) (*Completion, error) {
+	var done *Completion
+	err := s.update(ctx, func(tx Tx) error {
+		var err error
+		done, err = s.complete(tx, token, c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// complete is Complete in tx.
+func (s *Service) complete(tx Tx, token string, c Credentials) (*Completion, error) {
 	now := s.now()
-	// First the checks that need no lock, bcrypt's among them.
-	_, req, err := s.pendingRequest(token, now)
+	tok, req, err := pendingRequest(tx, token, now)
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +459,7 @@ func (s *Service) Complete(token string, c Credentials) (*Completion, error) {
 	if iin != req.IIN {
 		return nil, wrapError(CodeIINNotValid, FieldIIN, fmt.Errorf("logged in as %s; the request is %s's", iin, req.IIN))
 	}
-	acct, err := s.findAccount(iin)
+	acct, err := findAccount(tx, iin)
 	if err != nil {
 		return nil, err
 	}
@@ -423,31 +470,14 @@ func (s *Service) Complete(token string, c Credentials) (*Completion, error) {
 	if err := s.hasher.Verify(verified, c.Password); err != nil {
 		return nil, passwordError(err, FieldPassword)
 	}
-
-	// Then, one completion at a time, everything again that another
-	// completion may have changed meanwhile, and the writes.
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tok, req, err := s.pendingRequest(token, now)
-	if err != nil {
-		return nil, err
-	}
-	if acct, err = s.findAccount(iin); err != nil {
-		return nil, err
-	}
-	if acct != nil && acct.PasswordHash != verified {
-		if err := s.hasher.Verify(acct.PasswordHash, c.Password); err != nil {
-			return nil, passwordError(err, FieldPassword)
-		}
-	}
 	if acct != nil && acct.Status != StatusActive {
 		return nil, wrapError(CodeUserBlocked, "", fmt.Errorf("account %s is %s", iin, acct.Status))
 	}
-	_, replaces, err := s.admit(req.Category, iin, req.BIN, acct, now)
+	_, replaces, err := admit(tx, req.Category, iin, req.BIN, acct, now)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.useToken(tok, now); err != nil {
+	if err := useToken(tx, tok, now); err != nil {
 		return nil, err
 	}
 
@@ -485,12 +515,12 @@ func (s *Service) Complete(token string, c Credentials) (*Completion, error) {
 		if err := addAll(&a); err != nil {
 			return nil, err
 		}
-		if err := s.accounts.CreateAccount(a); err != nil {
+		if err := tx.CreateAccount(a); err != nil {
 			return nil, storeError("accounts", err)
 		}
 		final = a
 	} else {
-		a, err := s.accounts.UpdateAccount(iin, func(a *Account) error {
+		a, err := tx.UpdateAccount(iin, func(a *Account) error {
 			added = nil
 			return addAll(a)
 		})
@@ -505,7 +535,7 @@ func (s *Service) Complete(token string, c Credentials) (*Completion, error) {
 
 	var blocked []Profile
 	for _, old := range replaces {
-		_, err := s.accounts.UpdateAccount(old, func(a *Account) error {
+		_, err := tx.UpdateAccount(old, func(a *Account) error {
 			i := a.profileIndex(req.BIN, ProfileAdminEnterprise)
 			if i < 0 || !a.Profiles[i].Active() {
 				return nil
@@ -519,7 +549,7 @@ func (s *Service) Complete(token string, c Credentials) (*Completion, error) {
 			return nil, storeError("accounts", err)
 		}
 	}
-	if _, err := s.requests.UpdateRequest(req.ID, func(r *Request) error {
+	if _, err := tx.UpdateRequest(req.ID, func(r *Request) error {
 		r.Status, r.CompletedAt = RequestCompleted, now
 		return nil
 	}); err != nil {

@@ -28,26 +28,26 @@ func TestRule_AuthKeyOnlyAuthenticates(t *testing.T) {
 	auth := f.indAuth(iinPerson)
 
 	// It reads the holder's data into the form (step 1)…
-	app, err := f.svc.Begin(esfreg.Individual, auth)
+	app, err := f.svc.Begin(ctx, esfreg.Individual, auth)
 	require.NoError(t, err)
 	form := fill(app.Form(), false)
 	assert.Equal(t, iinPerson, form.IIN)
 
 	// …but signs nothing: not the agreement,
-	_, err = f.svc.Submit(app, form, f.sign(app, form, auth))
+	_, err = f.svc.Submit(ctx, app, form, f.sign(app, form, auth))
 	requireCode(t, err, esfreg.CodeCertificateIsNotForSigning, "")
 
 	// and after registering (with the signing key) it logs in,
 	f.register(esfreg.Individual, iinPerson, "")
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: auth, Password: testPassword})
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: auth, Password: testPassword})
 	require.NoError(t, err)
 
 	// but signs neither a change of e-mail nor a new password.
-	_, err = f.svc.ChangeEmail(esfreg.EmailChange{IIN: iinPerson, Email: "new@example.kz"}, auth)
+	_, err = f.svc.ChangeEmail(ctx, esfreg.EmailChange{IIN: iinPerson, Email: "new@example.kz"}, auth)
 	requireCode(t, err, esfreg.CodeCertificateIsNotForSigning, "")
-	ticket, err := f.svc.RequestPasswordReset(esfreg.PasswordResetRequest{IIN: iinPerson, Email: "user@example.kz"})
+	ticket, err := f.svc.RequestPasswordReset(ctx, esfreg.PasswordResetRequest{IIN: iinPerson, Email: "user@example.kz"})
 	require.NoError(t, err)
-	err = f.svc.ResetPassword(esfreg.PasswordReset{Token: ticket.Token, Password: "Novyi2027pw", PasswordConfirmation: "Novyi2027pw"}, auth)
+	err = f.svc.ResetPassword(ctx, esfreg.PasswordReset{Token: ticket.Token, Password: "Novyi2027pw", PasswordConfirmation: "Novyi2027pw"}, auth)
 	requireCode(t, err, esfreg.CodeCertificateIsNotForSigning, "")
 }
 
@@ -59,14 +59,14 @@ func TestRule_SigningKeySignsDocuments(t *testing.T) {
 	sign := f.indSign(iinPerson)
 	f.register(esfreg.Individual, iinPerson, "") // the agreement, signed with sign
 
-	_, err := f.svc.Login(esfreg.Credentials{Certificate: sign, Password: testPassword})
+	_, err := f.svc.Login(ctx, esfreg.Credentials{Certificate: sign, Password: testPassword})
 	requireCode(t, err, esfreg.CodeCertificateIsNotForAuth, "")
 
-	_, err = f.svc.ChangeEmail(esfreg.EmailChange{IIN: iinPerson, Email: "new@example.kz"}, sign)
+	_, err = f.svc.ChangeEmail(ctx, esfreg.EmailChange{IIN: iinPerson, Email: "new@example.kz"}, sign)
 	require.NoError(t, err)
-	ticket, err := f.svc.RequestPasswordReset(esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@example.kz"})
+	ticket, err := f.svc.RequestPasswordReset(ctx, esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@example.kz"})
 	require.NoError(t, err)
-	require.NoError(t, f.svc.ResetPassword(esfreg.PasswordReset{Token: ticket.Token, Password: "Novyi2027pw", PasswordConfirmation: "Novyi2027pw"}, sign))
+	require.NoError(t, f.svc.ResetPassword(ctx, esfreg.PasswordReset{Token: ticket.Token, Password: "Novyi2027pw", PasswordConfirmation: "Novyi2027pw"}, sign))
 }
 
 // TestRule_GOST2015KeyServesBoth: since 2022 NCA issues one GOST
@@ -88,12 +88,12 @@ func TestRule_GOST2015KeyServesBoth(t *testing.T) {
 
 	f.publish(company(binCompany, iinHead))
 	_, conf := f.submit(esfreg.LegalEntity, gost, gost) // step 1 and the agreements
-	_, err = f.svc.Complete(conf.Token, esfreg.Credentials{Certificate: gost, Password: testPassword})
+	_, err = f.svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: gost, Password: testPassword})
 	require.NoError(t, err, "the same key logs in")
-	res, err := f.svc.Login(esfreg.Credentials{Certificate: gost, Password: testPassword, TIN: binCompany})
+	res, err := f.svc.Login(ctx, esfreg.Credentials{Certificate: gost, Password: testPassword, TIN: binCompany})
 	require.NoError(t, err)
 	assert.Equal(t, esfreg.ProfileAdminEnterprise, res.Profile.Type)
-	_, err = f.svc.ChangeEmail(esfreg.EmailChange{IIN: iinHead, Email: "head@example.kz"}, gost)
+	_, err = f.svc.ChangeEmail(ctx, esfreg.EmailChange{IIN: iinHead, Email: "head@example.kz"}, gost)
 	require.NoError(t, err, "and signs")
 
 	// With the GOST CA trusted, the chain verifies too.
@@ -110,7 +110,7 @@ func TestRule_LegalEntityCertificateNamesCompanyAndHead(t *testing.T) {
 	f := newFixture(t)
 	f.publish(company(binCompany, iinHead))
 	head := f.headSign(iinHead, binCompany)
-	app, err := f.svc.Begin(esfreg.LegalEntity, head)
+	app, err := f.svc.Begin(ctx, esfreg.LegalEntity, head)
 	require.NoError(t, err)
 	assert.Equal(t, iinHead, app.IIN)
 	assert.Equal(t, binCompany, app.BIN)
@@ -121,7 +121,7 @@ func TestRule_LegalEntityCertificateNamesCompanyAndHead(t *testing.T) {
 	// An employee of the same company holds a company certificate, but not
 	// the head's.
 	f.publish(company(binOther, iinPerson))
-	_, err = f.svc.Begin(esfreg.LegalEntity, f.cert(certstest.KindCanSign, certs.UsageSign, iinPerson, binOther))
+	_, err = f.svc.Begin(ctx, esfreg.LegalEntity, f.cert(certstest.KindCanSign, certs.UsageSign, iinPerson, binOther))
 	requireCode(t, err, esfreg.CodeNotEnterpriseHead, "")
 }
 
@@ -156,7 +156,7 @@ func TestRule_FormPrefilledFromCertificateAndRegister(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			app, err := f.svc.Begin(tc.category, tc.cert)
+			app, err := f.svc.Begin(ctx, tc.category, tc.cert)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, app.Form())
 		})
@@ -225,7 +225,7 @@ func TestRule_Step1ChoosesCertificateForCategory(t *testing.T) {
 	f.publish(entrepreneur(iinEntrepreneur))
 	f.publish(esfreg.Taxpayer{TIN: binOther, NameRu: "ГУ", Type: esfreg.EnterpriseState, EnterpriseAdministrator: iinNewHead})
 	f.publish(esfreg.Taxpayer{TIN: iinPerson, Type: esfreg.EnterpriseIndividual, AddressRu: "г. Шымкент"})
-	_, err := f.svc.StageTaxpayer(entrepreneur(iinPerson)) // not before Wednesday
+	_, err := f.svc.StageTaxpayer(ctx, entrepreneur(iinPerson)) // not before Wednesday
 	require.NoError(t, err)
 
 	for _, tc := range []struct {
@@ -248,7 +248,7 @@ func TestRule_Step1ChoosesCertificateForCategory(t *testing.T) {
 		{"legal entity with an individual's key", esfreg.LegalEntity, f.indSign(iinHead), esfreg.CodeCertificateIsNotForEnterprise},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			app, err := f.svc.Begin(tc.category, tc.cert)
+			app, err := f.svc.Begin(ctx, tc.category, tc.cert)
 			if tc.code != "" {
 				requireCode(t, err, tc.code, "")
 				return
@@ -262,16 +262,16 @@ func TestRule_Step1ChoosesCertificateForCategory(t *testing.T) {
 		})
 	}
 	// The individual not in the register has no record, and that is fine.
-	app, err := f.svc.Begin(esfreg.Individual, f.indSign(iinHead))
+	app, err := f.svc.Begin(ctx, esfreg.Individual, f.indSign(iinHead))
 	require.NoError(t, err)
 	assert.Nil(t, app.Taxpayer)
 
 	// Once registered, not again.
 	f.register(esfreg.Individual, iinPerson, "")
-	_, err = f.svc.Begin(esfreg.Individual, f.indSign(iinPerson))
+	_, err = f.svc.Begin(ctx, esfreg.Individual, f.indSign(iinPerson))
 	requireCode(t, err, esfreg.CodeUserAlreadyRegistered, "")
 	f.register(esfreg.Entrepreneur, iinEntrepreneur, "")
-	_, err = f.svc.Begin(esfreg.Entrepreneur, f.indSign(iinEntrepreneur))
+	_, err = f.svc.Begin(ctx, esfreg.Entrepreneur, f.indSign(iinEntrepreneur))
 	requireCode(t, err, esfreg.CodeUserAlreadyRegistered, "")
 }
 
@@ -279,7 +279,7 @@ func TestRule_Step1ChoosesCertificateForCategory(t *testing.T) {
 // BIN or company fields; it does have the address."
 func TestRule_IndividualFormHasNoCompanyFields(t *testing.T) {
 	f := newFixture(t)
-	app, err := f.svc.Begin(esfreg.Individual, f.indSign(iinPerson))
+	app, err := f.svc.Begin(ctx, esfreg.Individual, f.indSign(iinPerson))
 	require.NoError(t, err)
 	form := app.Form()
 	assert.Empty(t, form.BIN)
@@ -288,10 +288,10 @@ func TestRule_IndividualFormHasNoCompanyFields(t *testing.T) {
 
 	form = fill(form, false)
 	form.Address = ""
-	requireCode(t, f.svc.CheckForm(app, form), esfreg.CodeFieldRequired, "address")
+	requireCode(t, f.svc.CheckForm(ctx, app, form), esfreg.CodeFieldRequired, "address")
 	form = fill(form, false)
 	form.BIN, form.CompanyName = binCompany, "ТОО"
-	err = f.svc.CheckForm(app, form)
+	err = f.svc.CheckForm(ctx, app, form)
 	requireCode(t, err, esfreg.CodeFieldNotAllowed, "bin")
 	requireCode(t, err, esfreg.CodeFieldNotAllowed, "companyName")
 }
@@ -302,14 +302,14 @@ func TestRule_FormMatchesCertificate(t *testing.T) {
 	f := newFixture(t)
 	f.publish(company(binCompany, iinHead))
 	f.publish(company(binOther, iinHead))
-	app, err := f.svc.Begin(esfreg.LegalEntity, f.headSign(iinHead, binCompany))
+	app, err := f.svc.Begin(ctx, esfreg.LegalEntity, f.headSign(iinHead, binCompany))
 	require.NoError(t, err)
 	good := fill(app.Form(), false)
-	require.NoError(t, f.svc.CheckForm(app, good))
+	require.NoError(t, f.svc.CheckForm(ctx, app, good))
 
 	spaced := good
 	spaced.FullName = "  " + strings.ReplaceAll(good.FullName, " ", "   ")
-	require.NoError(t, f.svc.CheckForm(app, spaced), "spacing does not count")
+	require.NoError(t, f.svc.CheckForm(ctx, app, spaced), "spacing does not count")
 
 	for _, tc := range []struct {
 		name  string
@@ -327,7 +327,7 @@ func TestRule_FormMatchesCertificate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			form := good
 			tc.edit(&form)
-			requireCode(t, f.svc.CheckForm(app, form), esfreg.CodeFieldMismatch, tc.field)
+			requireCode(t, f.svc.CheckForm(ctx, app, form), esfreg.CodeFieldMismatch, tc.field)
 		})
 	}
 }
@@ -373,7 +373,7 @@ func TestRule_HeadWithoutIndividualProfileSignsTwoAgreements(t *testing.T) {
 	f.publish(company(binOther, iinNewHead))
 	head := f.headSign(iinHead, binCompany)
 
-	app, err := f.svc.Begin(esfreg.LegalEntity, head)
+	app, err := f.svc.Begin(ctx, esfreg.LegalEntity, head)
 	require.NoError(t, err)
 	require.False(t, app.HasIndividualProfile)
 	form := fill(app.Form(), false)
@@ -386,13 +386,13 @@ func TestRule_HeadWithoutIndividualProfileSignsTwoAgreements(t *testing.T) {
 
 	// Only the legal entity's signed: refused.
 	signed := f.sign(app, form, head)
-	_, err = f.svc.Submit(app, form, signed[1:])
+	_, err = f.svc.Submit(ctx, app, form, signed[1:])
 	requireCode(t, err, esfreg.CodeAgreementNotSigned, "agreements")
 
 	// Both, signed with the head's key: completion makes both profiles.
-	conf, err := f.svc.Submit(app, form, signed)
+	conf, err := f.svc.Submit(ctx, app, form, signed)
 	require.NoError(t, err)
-	done, err := f.svc.Complete(conf.Token, esfreg.Credentials{Certificate: f.headAuth(iinHead, binCompany), Password: testPassword})
+	done, err := f.svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: f.headAuth(iinHead, binCompany), Password: testPassword})
 	require.NoError(t, err)
 	require.Len(t, done.Added, 2)
 	assert.Equal(t, esfreg.Profile{IIN: iinHead, TIN: iinHead, Type: esfreg.ProfileIndividual, Status: esfreg.StatusActive,
@@ -403,7 +403,7 @@ func TestRule_HeadWithoutIndividualProfileSignsTwoAgreements(t *testing.T) {
 	// A head registered as an individual signs one. (Here with his
 	// individual key, to show that either of his keys does for step 1.)
 	f.register(esfreg.Individual, iinNewHead, "")
-	app, err = f.svc.Begin(esfreg.LegalEntity, f.headSign(iinNewHead, binOther))
+	app, err = f.svc.Begin(ctx, esfreg.LegalEntity, f.headSign(iinNewHead, binOther))
 	require.NoError(t, err)
 	require.True(t, app.HasIndividualProfile)
 	one := app.Agreements(fill(app.Form(), true), f.clock.Now())
@@ -419,7 +419,7 @@ func TestRule_AgreementSignedWithSigningKey(t *testing.T) {
 	f := newFixture(t)
 	f.publish(company(binCompany, iinHead))
 	f.publish(company(binOther, iinHead))
-	app, err := f.svc.Begin(esfreg.LegalEntity, f.headSign(iinHead, binCompany))
+	app, err := f.svc.Begin(ctx, esfreg.LegalEntity, f.headSign(iinHead, binCompany))
 	require.NoError(t, err)
 	form := fill(app.Form(), false)
 	now := f.clock.Now()
@@ -491,14 +491,14 @@ func TestRule_CompletionSendsOneTimeLink(t *testing.T) {
 	assert.NotEmpty(t, st.Requests[0].PasswordHash)
 
 	auth := esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword}
-	_, err := f.svc.Complete(strings.Repeat("0", 40), auth)
+	_, err := f.svc.Complete(ctx, strings.Repeat("0", 40), auth)
 	requireCode(t, err, esfreg.CodeTokenNotFound, "token")
-	_, err = f.svc.Complete("not-a-token", auth)
+	_, err = f.svc.Complete(ctx, "not-a-token", auth)
 	requireCode(t, err, esfreg.CodeTokenNotFound, "token")
 
-	_, err = f.svc.Complete(conf.Token, auth)
+	_, err = f.svc.Complete(ctx, conf.Token, auth)
 	require.NoError(t, err)
-	_, err = f.svc.Complete(conf.Token, auth)
+	_, err = f.svc.Complete(ctx, conf.Token, auth)
 	requireCode(t, err, esfreg.CodeTokenUsed, "token")
 	st = f.store.Snapshot()
 	assert.Equal(t, esfreg.RequestCompleted, st.Requests[0].Status)
@@ -507,7 +507,7 @@ func TestRule_CompletionSendsOneTimeLink(t *testing.T) {
 	// A link not followed in time expires.
 	_, conf = f.submit(esfreg.Individual, f.indSign(iinHead), f.indSign(iinHead))
 	f.clock.Add(esfreg.DefaultRequestTTL)
-	_, err = f.svc.Complete(conf.Token, esfreg.Credentials{Certificate: f.indAuth(iinHead), Password: testPassword})
+	_, err = f.svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: f.indAuth(iinHead), Password: testPassword})
 	requireCode(t, err, esfreg.CodeTokenExpired, "token")
 }
 
@@ -518,7 +518,7 @@ func TestRule_LinkAndLoginCompleteRegistration(t *testing.T) {
 	f := newFixture(t)
 	_, conf := f.submit(esfreg.Individual, f.indSign(iinPerson), f.indSign(iinPerson))
 
-	_, err := f.svc.Login(esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword})
+	_, err := f.svc.Login(ctx, esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword})
 	requireCode(t, err, esfreg.CodeUserNotRegistered, "")
 
 	for _, tc := range []struct {
@@ -533,12 +533,12 @@ func TestRule_LinkAndLoginCompleteRegistration(t *testing.T) {
 		{"no key", esfreg.Credentials{Password: testPassword}, esfreg.CodeCertificateNotValid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.Complete(conf.Token, tc.c)
+			_, err := f.svc.Complete(ctx, conf.Token, tc.c)
 			requireCode(t, err, tc.code, "")
 		})
 	}
 
-	done, err := f.svc.Complete(conf.Token, esfreg.Credentials{Certificate: f.indAuth(iinPerson), Login: iinPerson, Password: testPassword})
+	done, err := f.svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: f.indAuth(iinPerson), Login: iinPerson, Password: testPassword})
 	require.NoError(t, err)
 	assert.Equal(t, iinPerson, done.Account.IIN)
 	assert.Equal(t, esfreg.StatusActive, done.Account.Status)
@@ -548,7 +548,7 @@ func TestRule_LinkAndLoginCompleteRegistration(t *testing.T) {
 	require.Len(t, done.Account.Profiles, 1)
 	assert.Equal(t, esfreg.ProfileIndividual, done.Account.Profiles[0].Type)
 
-	res, err := f.svc.Login(esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword, TIN: iinPerson})
+	res, err := f.svc.Login(ctx, esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword, TIN: iinPerson})
 	require.NoError(t, err)
 	assert.Equal(t, esfreg.ProfileIndividual, res.Profile.Type)
 }
@@ -583,7 +583,7 @@ func TestRule_LoginWithAuthKeyIINAndPassword(t *testing.T) {
 		{"no profile for that TIN", esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword, TIN: binCompany}, esfreg.CodeEnterpriseNotFoundForUser},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := f.svc.Login(tc.c)
+			res, err := f.svc.Login(ctx, tc.c)
 			if tc.code != "" {
 				requireCode(t, err, tc.code, "")
 				return
@@ -596,14 +596,16 @@ func TestRule_LoginWithAuthKeyIINAndPassword(t *testing.T) {
 	}
 
 	// An account the administrator blocked cannot log in.
-	_, err = f.store.UpdateAccount(iinPerson, func(a *esfreg.Account) error {
-		a.Status, a.Reason = esfreg.StatusBlocked, "test"
-		return nil
+	update(t, f.store, func(tx esfreg.Tx) error {
+		_, err := tx.UpdateAccount(iinPerson, func(a *esfreg.Account) error {
+			a.Status, a.Reason = esfreg.StatusBlocked, "test"
+			return nil
+		})
+		return err
 	})
-	require.NoError(t, err)
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword})
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword})
 	requireCode(t, err, esfreg.CodeUserBlocked, "")
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: "wrong"})
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: "wrong"})
 	requireCode(t, err, esfreg.CodePasswordInvalid, "") // the password first: a stranger learns nothing
 }
 
@@ -620,7 +622,7 @@ func TestRule_ProfileChosenAtLogin(t *testing.T) {
 	f.register(esfreg.LegalEntity, iinHead, binCompany)
 	auth := f.indAuth(iinHead)
 
-	acct, err := f.svc.Account(iinHead)
+	acct, err := f.svc.Account(ctx, iinHead)
 	require.NoError(t, err)
 	assert.Len(t, acct.ActiveProfiles(), 3)
 
@@ -639,7 +641,7 @@ func TestRule_ProfileChosenAtLogin(t *testing.T) {
 		{"another company", binOther, "", "", esfreg.CodeEnterpriseNotFoundForUser},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := f.svc.Login(esfreg.Credentials{Certificate: auth, Password: testPassword, TIN: tc.tin, ProfileType: tc.typ})
+			res, err := f.svc.Login(ctx, esfreg.Credentials{Certificate: auth, Password: testPassword, TIN: tc.tin, ProfileType: tc.typ})
 			if tc.code != "" {
 				requireCode(t, err, tc.code, "")
 				return
@@ -666,16 +668,16 @@ func TestRule_OnePasswordAndEmailPerIIN(t *testing.T) {
 
 	// A second registration is prefilled with the account's e-mail, and
 	// another one is refused: the e-mail changes only by change of e-mail.
-	app, err := f.svc.Begin(esfreg.LegalEntity, f.headSign(iinHead, binCompany))
+	app, err := f.svc.Begin(ctx, esfreg.LegalEntity, f.headSign(iinHead, binCompany))
 	require.NoError(t, err)
 	form := fill(app.Form(), true)
 	assert.Equal(t, "user@example.kz", form.Email)
 	other := form
 	other.Email = "company@example.kz"
-	requireCode(t, f.svc.CheckForm(app, other), esfreg.CodeEmailMismatch, "email")
+	requireCode(t, f.svc.CheckForm(ctx, app, other), esfreg.CodeEmailMismatch, "email")
 	upper := form
 	upper.Email = "USER@example.kz"
-	require.NoError(t, f.svc.CheckForm(app, upper), "case does not count")
+	require.NoError(t, f.svc.CheckForm(ctx, app, upper), "case does not count")
 
 	f.register(esfreg.LegalEntity, iinHead, binCompany)
 	f.register(esfreg.LegalEntity, iinHead, binOther)
@@ -693,19 +695,19 @@ func TestRule_OnePasswordAndEmailPerIIN(t *testing.T) {
 	}, tins)
 
 	// A new e-mail and a new password serve every profile.
-	_, err = f.svc.ChangeEmail(esfreg.EmailChange{IIN: iinHead, Email: "arman@example.kz"}, f.headSign(iinHead, binOther))
+	_, err = f.svc.ChangeEmail(ctx, esfreg.EmailChange{IIN: iinHead, Email: "arman@example.kz"}, f.headSign(iinHead, binOther))
 	require.NoError(t, err)
-	ticket, err := f.svc.RequestPasswordReset(esfreg.PasswordResetRequest{IIN: iinHead, Email: "arman@example.kz"})
+	ticket, err := f.svc.RequestPasswordReset(ctx, esfreg.PasswordResetRequest{IIN: iinHead, Email: "arman@example.kz"})
 	require.NoError(t, err)
-	require.NoError(t, f.svc.ResetPassword(esfreg.PasswordReset{Token: ticket.Token, Password: "Novyi2027pw", PasswordConfirmation: "Novyi2027pw"}, f.indSign(iinHead)))
+	require.NoError(t, f.svc.ResetPassword(ctx, esfreg.PasswordReset{Token: ticket.Token, Password: "Novyi2027pw", PasswordConfirmation: "Novyi2027pw"}, f.indSign(iinHead)))
 	for _, tin := range []string{binCompany, binOther} {
-		res, err := f.svc.Login(esfreg.Credentials{Certificate: f.headAuth(iinHead, tin), Password: "Novyi2027pw", TIN: tin})
+		res, err := f.svc.Login(ctx, esfreg.Credentials{Certificate: f.headAuth(iinHead, tin), Password: "Novyi2027pw", TIN: tin})
 		require.NoError(t, err, tin)
 		assert.Equal(t, "arman@example.kz", res.Account.Email)
 	}
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: f.indAuth(iinHead), Password: "Novyi2027pw", TIN: iinHead, ProfileType: esfreg.ProfileEntrepreneur})
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: f.indAuth(iinHead), Password: "Novyi2027pw", TIN: iinHead, ProfileType: esfreg.ProfileEntrepreneur})
 	require.NoError(t, err)
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: f.indAuth(iinHead), Password: testPassword})
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: f.indAuth(iinHead), Password: testPassword})
 	requireCode(t, err, esfreg.CodePasswordInvalid, "")
 }
 
@@ -717,25 +719,25 @@ func TestRule_ExistingAccountTypesCurrentPassword(t *testing.T) {
 	f.publish(company(binCompany, iinHead))
 	f.register(esfreg.Individual, iinHead, "")
 
-	app, err := f.svc.Begin(esfreg.LegalEntity, f.headSign(iinHead, binCompany))
+	app, err := f.svc.Begin(ctx, esfreg.LegalEntity, f.headSign(iinHead, binCompany))
 	require.NoError(t, err)
 	require.True(t, app.ExistingAccount())
 	assert.Empty(t, app.Account.PasswordHash, "the application carries no hash")
 
 	newPassword := fill(app.Form(), false) // sets a new password
-	err = f.svc.CheckForm(app, newPassword)
+	err = f.svc.CheckForm(ctx, app, newPassword)
 	requireCode(t, err, esfreg.CodePasswordAlreadySet, "password")
 	requireCode(t, err, esfreg.CodeFieldRequired, "currentPassword")
 
 	wrong := fill(app.Form(), true)
 	wrong.CurrentPassword = "Parol2026y"
-	requireCode(t, f.svc.CheckForm(app, wrong), esfreg.CodePasswordInvalid, "currentPassword")
-	_, err = f.svc.Submit(app, wrong, f.sign(app, wrong, f.headSign(iinHead, binCompany)))
+	requireCode(t, f.svc.CheckForm(ctx, app, wrong), esfreg.CodePasswordInvalid, "currentPassword")
+	_, err = f.svc.Submit(ctx, app, wrong, f.sign(app, wrong, f.headSign(iinHead, binCompany)))
 	requireCode(t, err, esfreg.CodePasswordInvalid, "currentPassword")
 
 	right := fill(app.Form(), true)
-	require.NoError(t, f.svc.CheckForm(app, right))
-	conf, err := f.svc.Submit(app, right, f.sign(app, right, f.headSign(iinHead, binCompany)))
+	require.NoError(t, f.svc.CheckForm(ctx, app, right))
+	conf, err := f.svc.Submit(ctx, app, right, f.sign(app, right, f.headSign(iinHead, binCompany)))
 	require.NoError(t, err)
 	st := f.store.Snapshot()
 	for _, r := range st.Requests {
@@ -743,7 +745,7 @@ func TestRule_ExistingAccountTypesCurrentPassword(t *testing.T) {
 			assert.Empty(t, r.PasswordHash, "no new password is stored")
 		}
 	}
-	_, err = f.svc.Complete(conf.Token, esfreg.Credentials{Certificate: f.headAuth(iinHead, binCompany), Password: testPassword})
+	_, err = f.svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: f.headAuth(iinHead, binCompany), Password: testPassword})
 	require.NoError(t, err, "completed with the password set before")
 }
 
@@ -755,7 +757,7 @@ func changeHead(t *testing.T, f *fixture) {
 	t.Helper()
 	f.publish(company(binCompany, iinHead))
 	f.register(esfreg.LegalEntity, iinHead, binCompany)
-	_, err := f.svc.StageTaxpayer(company(binCompany, iinNewHead))
+	_, err := f.svc.StageTaxpayer(ctx, company(binCompany, iinNewHead))
 	require.NoError(t, err)
 }
 
@@ -771,24 +773,24 @@ func TestRule_ChangeOfHeadAfterRefresh(t *testing.T) {
 
 	// Before the refresh ESF still sees the old head.
 	f.clock.Set(almaty(2026, time.November, 17, 23, 59, 59))
-	_, err := f.svc.Begin(esfreg.LegalEntity, newHead)
+	_, err := f.svc.Begin(ctx, esfreg.LegalEntity, newHead)
 	requireCode(t, err, esfreg.CodeEnterpriseAlreadyRegistered, "")
 
 	// Wednesday 00:00 Almaty: the refresh.
 	f.clock.Set(almaty(2026, time.November, 18, 0, 0, 0))
-	app, err := f.svc.Begin(esfreg.LegalEntity, newHead)
+	app, err := f.svc.Begin(ctx, esfreg.LegalEntity, newHead)
 	require.NoError(t, err)
 	assert.Equal(t, []string{iinHead}, app.ReplacesHeads)
 	form := fill(app.Form(), false)
-	conf, err := f.svc.Submit(app, form, f.sign(app, form, newHead))
+	conf, err := f.svc.Submit(ctx, app, form, f.sign(app, form, newHead))
 	require.NoError(t, err)
 	assert.Equal(t, []string{iinHead}, conf.Request.ReplacesHeads)
 
 	// The old head still works until the new one completes.
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: f.headAuth(iinHead, binCompany), Password: testPassword, TIN: binCompany})
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: f.headAuth(iinHead, binCompany), Password: testPassword, TIN: binCompany})
 	require.NoError(t, err)
 
-	done, err := f.svc.Complete(conf.Token, esfreg.Credentials{Certificate: f.headAuth(iinNewHead, binCompany), Password: testPassword})
+	done, err := f.svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: f.headAuth(iinNewHead, binCompany), Password: testPassword})
 	require.NoError(t, err)
 	require.Len(t, done.Blocked, 1)
 	assert.Equal(t, iinHead, done.Blocked[0].IIN)
@@ -796,20 +798,20 @@ func TestRule_ChangeOfHeadAfterRefresh(t *testing.T) {
 	assert.Equal(t, esfreg.ChangeOfHeadReason, done.Blocked[0].Reason)
 
 	// The old head's company profile is blocked; his own is not.
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: f.headAuth(iinHead, binCompany), Password: testPassword, TIN: binCompany})
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: f.headAuth(iinHead, binCompany), Password: testPassword, TIN: binCompany})
 	requireCode(t, err, esfreg.CodeUserBlocked, "")
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: f.indAuth(iinHead), Password: testPassword, TIN: iinHead})
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: f.indAuth(iinHead), Password: testPassword, TIN: iinHead})
 	require.NoError(t, err)
-	old, err := f.svc.Account(iinHead)
+	old, err := f.svc.Account(ctx, iinHead)
 	require.NoError(t, err)
 	assert.Len(t, old.ActiveProfiles(), 1)
 
-	res, err := f.svc.Login(esfreg.Credentials{Certificate: f.headAuth(iinNewHead, binCompany), Password: testPassword, TIN: binCompany})
+	res, err := f.svc.Login(ctx, esfreg.Credentials{Certificate: f.headAuth(iinNewHead, binCompany), Password: testPassword, TIN: binCompany})
 	require.NoError(t, err)
 	assert.Equal(t, esfreg.StatusActive, res.Profile.Status)
 
 	// And the new head is now the registered one.
-	_, err = f.svc.Begin(esfreg.LegalEntity, f.headSign(iinHead, binCompany))
+	_, err = f.svc.Begin(ctx, esfreg.LegalEntity, f.headSign(iinHead, binCompany))
 	requireCode(t, err, esfreg.CodeEnterpriseAlreadyRegistered, "")
 }
 
@@ -821,10 +823,10 @@ func TestRule_ChangeOfHeadRecheckedAtCompletion(t *testing.T) {
 	changeHead(t, f)
 	f.clock.Set(almaty(2026, time.November, 18, 9, 0, 0))
 	_, conf := f.submit(esfreg.LegalEntity, f.headSign(iinNewHead, binCompany), f.headSign(iinNewHead, binCompany))
-	_, err := f.svc.StageTaxpayer(company(binCompany, iinHead)) // reverted; seen on Friday
+	_, err := f.svc.StageTaxpayer(ctx, company(binCompany, iinHead)) // reverted; seen on Friday
 	require.NoError(t, err)
 	f.clock.Set(almaty(2026, time.November, 20, 0, 0, 0))
-	_, err = f.svc.Complete(conf.Token, esfreg.Credentials{Certificate: f.headAuth(iinNewHead, binCompany), Password: testPassword})
+	_, err = f.svc.Complete(ctx, conf.Token, esfreg.Credentials{Certificate: f.headAuth(iinNewHead, binCompany), Password: testPassword})
 	requireCode(t, err, esfreg.CodeEnterpriseAlreadyRegistered, "")
 }
 
@@ -835,7 +837,7 @@ func TestRule_HeadAgainAfterChangeBack(t *testing.T) {
 	changeHead(t, f)
 	f.clock.Set(almaty(2026, time.November, 18, 9, 0, 0))
 	f.register(esfreg.LegalEntity, iinNewHead, binCompany)
-	_, err := f.svc.StageTaxpayer(company(binCompany, iinHead))
+	_, err := f.svc.StageTaxpayer(ctx, company(binCompany, iinHead))
 	require.NoError(t, err)
 	f.clock.Set(almaty(2026, time.November, 20, 9, 0, 0))
 
@@ -845,7 +847,7 @@ func TestRule_HeadAgainAfterChangeBack(t *testing.T) {
 	assert.True(t, done.Added[0].CreatedAt.Equal(t0), "the old profile, made active again")
 	require.Len(t, done.Blocked, 1)
 	assert.Equal(t, iinNewHead, done.Blocked[0].IIN)
-	acct, err := f.svc.Account(iinHead)
+	acct, err := f.svc.Account(ctx, iinHead)
 	require.NoError(t, err)
 	assert.Len(t, acct.Profiles, 2, "no second ADMIN_ENTERPRISE profile")
 }
@@ -867,7 +869,7 @@ func TestRule_EntityAlreadyRegisteredWhenCertificatesNameNoNewHead(t *testing.T)
 		{"a new head the register does not name", f.headSign(iinNewHead, binCompany)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.Begin(esfreg.LegalEntity, tc.cert)
+			_, err := f.svc.Begin(ctx, esfreg.LegalEntity, tc.cert)
 			requireCode(t, err, esfreg.CodeEnterpriseAlreadyRegistered, "")
 			var e *esfreg.Error
 			require.ErrorAs(t, err, &e)
@@ -877,7 +879,7 @@ func TestRule_EntityAlreadyRegisteredWhenCertificatesNameNoNewHead(t *testing.T)
 	// An entity nobody registered yet, with a head the register does not
 	// name, is another error.
 	f.publish(company(binOther, iinHead))
-	_, err := f.svc.Begin(esfreg.LegalEntity, f.headSign(iinNewHead, binOther))
+	_, err := f.svc.Begin(ctx, esfreg.LegalEntity, f.headSign(iinNewHead, binOther))
 	requireCode(t, err, esfreg.CodeHeadMismatch, "")
 }
 
@@ -912,7 +914,7 @@ func TestRule_ChangeEmailSignedBySigningKeyOfThatIIN(t *testing.T) {
 		{"nobody's login", esfreg.EmailChange{IIN: iinPerson, Email: "c@example.kz"}, f.indSign(iinPerson), esfreg.CodeUserNotRegistered, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			acct, err := f.svc.ChangeEmail(tc.req, tc.signer)
+			acct, err := f.svc.ChangeEmail(ctx, tc.req, tc.signer)
 			if tc.code != "" {
 				requireCode(t, err, tc.code, tc.field)
 				return
@@ -922,7 +924,7 @@ func TestRule_ChangeEmailSignedBySigningKeyOfThatIIN(t *testing.T) {
 			assert.Empty(t, acct.PasswordHash)
 		})
 	}
-	acct, err := f.svc.Account(iinHead)
+	acct, err := f.svc.Account(ctx, iinHead)
 	require.NoError(t, err)
 	assert.Equal(t, "b@example.kz", acct.Email)
 }
@@ -937,16 +939,16 @@ func TestRule_ResetPasswordByEmailedLinkTwiceAndSigned(t *testing.T) {
 	sign := f.indSign(iinPerson)
 
 	// The forgotten-password path: first the e-mail, then the password.
-	_, err := f.svc.RequestPasswordReset(esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@example.kz"})
+	_, err := f.svc.RequestPasswordReset(ctx, esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@example.kz"})
 	requireCode(t, err, esfreg.CodeEmailMismatch, "email")
-	_, err = f.svc.ChangeEmail(esfreg.EmailChange{IIN: iinPerson, Email: "new@example.kz"}, sign)
+	_, err = f.svc.ChangeEmail(ctx, esfreg.EmailChange{IIN: iinPerson, Email: "new@example.kz"}, sign)
 	require.NoError(t, err)
-	_, err = f.svc.RequestPasswordReset(esfreg.PasswordResetRequest{IIN: iinHead, Email: "new@example.kz"})
+	_, err = f.svc.RequestPasswordReset(ctx, esfreg.PasswordResetRequest{IIN: iinHead, Email: "new@example.kz"})
 	requireCode(t, err, esfreg.CodeUserNotRegistered, "")
-	_, err = f.svc.RequestPasswordReset(esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@"})
+	_, err = f.svc.RequestPasswordReset(ctx, esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@"})
 	requireCode(t, err, esfreg.CodeEmailInvalid, "email")
 
-	ticket, err := f.svc.RequestPasswordReset(esfreg.PasswordResetRequest{IIN: iinPerson, Email: "New@Example.kz"})
+	ticket, err := f.svc.RequestPasswordReset(ctx, esfreg.PasswordResetRequest{IIN: iinPerson, Email: "New@Example.kz"})
 	require.NoError(t, err)
 	assert.Regexp(t, `^[0-9a-f]{40}$`, ticket.Token)
 	assert.Equal(t, "new@example.kz", ticket.Email, "the account's address")
@@ -970,33 +972,33 @@ func TestRule_ResetPasswordByEmailedLinkTwiceAndSigned(t *testing.T) {
 		{"an unknown link", esfreg.PasswordReset{Token: strings.Repeat("a", 40), Password: pw, PasswordConfirmation: pw}, sign, esfreg.CodeTokenNotFound, "token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			requireCode(t, f.svc.ResetPassword(tc.req, tc.signer), tc.code, tc.field)
+			requireCode(t, f.svc.ResetPassword(ctx, tc.req, tc.signer), tc.code, tc.field)
 		})
 	}
 
-	require.NoError(t, f.svc.ResetPassword(esfreg.PasswordReset{Token: ticket.Token, Password: pw, PasswordConfirmation: pw}, sign))
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: pw})
+	require.NoError(t, f.svc.ResetPassword(ctx, esfreg.PasswordReset{Token: ticket.Token, Password: pw, PasswordConfirmation: pw}, sign))
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: pw})
 	require.NoError(t, err)
-	_, err = f.svc.Login(esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword})
+	_, err = f.svc.Login(ctx, esfreg.Credentials{Certificate: f.indAuth(iinPerson), Password: testPassword})
 	requireCode(t, err, esfreg.CodePasswordInvalid, "")
-	err = f.svc.ResetPassword(esfreg.PasswordReset{Token: ticket.Token, Password: "Drugoi2028pw", PasswordConfirmation: "Drugoi2028pw"}, sign)
+	err = f.svc.ResetPassword(ctx, esfreg.PasswordReset{Token: ticket.Token, Password: "Drugoi2028pw", PasswordConfirmation: "Drugoi2028pw"}, sign)
 	requireCode(t, err, esfreg.CodeTokenUsed, "token")
 
 	// A link expires, and dies with a change of e-mail.
-	late, err := f.svc.RequestPasswordReset(esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@example.kz"})
+	late, err := f.svc.RequestPasswordReset(ctx, esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@example.kz"})
 	require.NoError(t, err)
-	stale, err := f.svc.RequestPasswordReset(esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@example.kz"})
+	stale, err := f.svc.RequestPasswordReset(ctx, esfreg.PasswordResetRequest{IIN: iinPerson, Email: "new@example.kz"})
 	require.NoError(t, err)
-	_, err = f.svc.ChangeEmail(esfreg.EmailChange{IIN: iinPerson, Email: "newer@example.kz"}, sign)
+	_, err = f.svc.ChangeEmail(ctx, esfreg.EmailChange{IIN: iinPerson, Email: "newer@example.kz"}, sign)
 	require.NoError(t, err)
-	err = f.svc.ResetPassword(esfreg.PasswordReset{Token: stale.Token, Password: pw, PasswordConfirmation: pw}, sign)
+	err = f.svc.ResetPassword(ctx, esfreg.PasswordReset{Token: stale.Token, Password: pw, PasswordConfirmation: pw}, sign)
 	requireCode(t, err, esfreg.CodeTokenNotFound, "token")
 	f.clock.Add(esfreg.DefaultResetTTL)
-	err = f.svc.ResetPassword(esfreg.PasswordReset{Token: late.Token, Password: pw, PasswordConfirmation: pw}, sign)
+	err = f.svc.ResetPassword(ctx, esfreg.PasswordReset{Token: late.Token, Password: pw, PasswordConfirmation: pw}, sign)
 	requireCode(t, err, esfreg.CodeTokenExpired, "token")
 
 	// A registration link is no reset link.
 	_, conf := f.submit(esfreg.Individual, f.indSign(iinHead), f.indSign(iinHead))
-	err = f.svc.ResetPassword(esfreg.PasswordReset{Token: conf.Token, Password: pw, PasswordConfirmation: pw}, f.indSign(iinHead))
+	err = f.svc.ResetPassword(ctx, esfreg.PasswordReset{Token: conf.Token, Password: pw, PasswordConfirmation: pw}, f.indSign(iinHead))
 	requireCode(t, err, esfreg.CodeTokenNotFound, "token")
 }

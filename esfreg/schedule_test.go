@@ -121,37 +121,37 @@ func TestTaxpayerAt_FoldsChangesByEffectiveTime(t *testing.T) {
 func TestRule_RegisterChangesSeenAfterNextRefresh(t *testing.T) {
 	f := newFixture(t)
 	f.clock.Set(almaty(2026, time.November, 15, 23, 0, 0)) // Sunday 23:00 Almaty = 18:00 UTC
-	ch, err := f.svc.StageTaxpayer(entrepreneur(iinEntrepreneur))
+	ch, err := f.svc.StageTaxpayer(ctx, entrepreneur(iinEntrepreneur))
 	require.NoError(t, err)
 	assert.True(t, ch.EffectiveAt.Equal(almaty(2026, time.November, 16, 0, 0, 0)))
 
-	_, err = f.svc.Taxpayer(iinEntrepreneur)
+	_, err = f.svc.Taxpayer(ctx, iinEntrepreneur)
 	requireCode(t, err, esfreg.CodeTaxpayerNotFound, "")
-	pending, err := f.svc.PendingChanges()
+	pending, err := f.svc.PendingChanges(ctx)
 	require.NoError(t, err)
 	require.Len(t, pending, 1)
 
 	f.clock.Set(time.Date(2026, 11, 15, 18, 59, 59, 0, time.UTC)) // Sunday 23:59:59 Almaty
-	_, err = f.svc.Taxpayer(iinEntrepreneur)
+	_, err = f.svc.Taxpayer(ctx, iinEntrepreneur)
 	requireCode(t, err, esfreg.CodeTaxpayerNotFound, "")
 
 	f.clock.Set(time.Date(2026, 11, 15, 19, 0, 0, 0, time.UTC)) // Monday 00:00 Almaty, still Sunday in UTC
-	tp, err := f.svc.Taxpayer(iinEntrepreneur)
+	tp, err := f.svc.Taxpayer(ctx, iinEntrepreneur)
 	require.NoError(t, err)
 	assert.True(t, tp.IsEntrepreneur())
-	pending, err = f.svc.PendingChanges()
+	pending, err = f.svc.PendingChanges(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, pending)
 
 	// A removal staged on Monday is seen on Wednesday.
 	f.clock.Set(almaty(2026, time.November, 16, 9, 0, 0))
-	_, err = f.svc.RemoveTaxpayer(iinEntrepreneur)
+	_, err = f.svc.RemoveTaxpayer(ctx, iinEntrepreneur)
 	require.NoError(t, err)
 	f.clock.Set(almaty(2026, time.November, 17, 23, 59, 0))
-	_, err = f.svc.Taxpayer(iinEntrepreneur)
+	_, err = f.svc.Taxpayer(ctx, iinEntrepreneur)
 	require.NoError(t, err)
 	f.clock.Set(almaty(2026, time.November, 18, 0, 0, 0))
-	_, err = f.svc.Taxpayer(iinEntrepreneur)
+	_, err = f.svc.Taxpayer(ctx, iinEntrepreneur)
 	requireCode(t, err, esfreg.CodeTaxpayerNotFound, "")
 }
 
@@ -170,14 +170,14 @@ func TestStageTaxpayer_ChecksTheRecord(t *testing.T) {
 		{"test BIN without the option", company(esfreg.TestBIN, esfreg.TestIIN), "tin", esfreg.CodeBINNotValid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.StageTaxpayer(tc.tp)
+			_, err := f.svc.StageTaxpayer(ctx, tc.tp)
 			requireCode(t, err, tc.code, tc.field)
 		})
 	}
 	lenient := esfreg.New(esfreg.Config{AllowTestIdentities: true, Now: f.clock.Now})
-	_, err := lenient.PublishTaxpayer(company(esfreg.TestBIN, esfreg.TestIIN))
+	_, err := lenient.PublishTaxpayer(ctx, company(esfreg.TestBIN, esfreg.TestIIN))
 	require.NoError(t, err)
-	tp, err := lenient.Taxpayer(esfreg.TestBIN)
+	tp, err := lenient.Taxpayer(ctx, esfreg.TestBIN)
 	require.NoError(t, err)
 	assert.Equal(t, `ТОО "КОМПАНИЯ 9021"`, tp.Name())
 	assert.Equal(t, "ОМАРОВ ДАУЛЕТ КАЙРАТОВИЧ", esfreg.Taxpayer{LastNameRu: "ОМАРОВ", FirstNameRu: "ДАУЛЕТ", MiddleNameRu: "КАЙРАТОВИЧ"}.Name())

@@ -1,7 +1,9 @@
 package esfreg
 
 import (
+	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -36,11 +38,9 @@ type Config struct {
 	// Trust, when set, verifies every certificate's chain and revocation
 	// (see CertOptions.Trust); nil checks validity periods only.
 	Trust *certs.VerifyOptions
-	// The stores; each nil one is served by one MemStore the Service makes.
-	Accounts AccountStore
-	Register RegisterStore
-	Requests RequestStore
-	Tokens   TokenStore
+	// Store holds the state, and runs the transaction each rule
+	// evaluation reads and writes through; nil means a fresh MemStore.
+	Store Store
 	// Hasher stores passwords; nil means Bcrypt{} (DefaultBcryptCost).
 	Hasher PasswordHasher
 	// RequestTTL and ResetTTL are the lifetimes of the registration and
@@ -52,25 +52,25 @@ type Config struct {
 // Service applies ESF's registration rules to the state in its stores: the
 // tax register, registration, accounts and log-in, change of head,
 // recovery. It has no HTTP in it: the mock calls it from its handlers,
-// tests call it directly. Its methods are safe for concurrent use: each
-// write is one atomic store update, except Complete's (the new head's
-// account and the old heads' at once), which run one at a time and check
-// their rules again under that lock. A Service is meant to be the only
-// writer of its stores.
+// tests call it directly.
+//
+// Its methods are safe for concurrent use. Each method that reads or
+// writes the state evaluates its rules in one transaction of the store:
+// the one its context carries (ContextWithTx), which the caller opened to
+// join its own reads and writes to the rule's, or else one the method
+// opens (Store.Update, or Store.View for a method that only reads). The
+// rules' invariants — one account per IIN, one winning registration per
+// BIN, a single-use token — rest on that transaction alone, so they hold
+// for any number of Services over one store.
 type Service struct {
 	now        func() time.Time
 	rand       io.Reader
 	ids        IDOptions
 	trust      *certs.VerifyOptions
-	accounts   AccountStore
-	register   RegisterStore
-	requests   RequestStore
-	tokens     TokenStore
+	store      Store
 	hasher     PasswordHasher
 	requestTTL time.Duration
 	resetTTL   time.Duration
-
-	mu sync.Mutex // serializes writes
 
 	// dummy is a hash of a random password, made on first use with the
 	// Service's hasher: a password check for an IIN without an account
@@ -88,10 +88,7 @@ func New(c Config) *Service {
 		rand:       c.Rand,
 		ids:        IDOptions{AllowTestIdentities: c.AllowTestIdentities},
 		trust:      c.Trust,
-		accounts:   c.Accounts,
-		register:   c.Register,
-		requests:   c.Requests,
-		tokens:     c.Tokens,
+		store:      c.Store,
 		hasher:     c.Hasher,
 		requestTTL: c.RequestTTL,
 		resetTTL:   c.ResetTTL,
@@ -104,20 +101,8 @@ func New(c Config) *Service {
 	} else {
 		s.rand = &lockedReader{r: s.rand}
 	}
-	if s.accounts == nil || s.register == nil || s.requests == nil || s.tokens == nil {
-		m := NewMemStore()
-		if s.accounts == nil {
-			s.accounts = m
-		}
-		if s.register == nil {
-			s.register = m
-		}
-		if s.requests == nil {
-			s.requests = m
-		}
-		if s.tokens == nil {
-			s.tokens = m
-		}
+	if s.store == nil {
+		s.store = NewMemStore()
 	}
 	if s.hasher == nil {
 		s.hasher = Bcrypt{}
@@ -129,6 +114,35 @@ func New(c Config) *Service {
 		s.resetTTL = DefaultResetTTL
 	}
 	return s
+}
+
+// update runs fn in the transaction ctx carries, or else in a new
+// read-write transaction of the store. fn may run more than once (see
+// Store.Update).
+func (s *Service) update(ctx context.Context, fn func(tx Tx) error) error {
+	return s.inTx(ctx, s.store.Update, fn)
+}
+
+// view runs fn in the transaction ctx carries, or else in a new read-only
+// transaction of the store.
+func (s *Service) view(ctx context.Context, fn func(tx Tx) error) error {
+	return s.inTx(ctx, s.store.View, fn)
+}
+
+func (s *Service) inTx(ctx context.Context, run func(context.Context, func(Tx) error) error, fn func(tx Tx) error) error {
+	if tx, ok := TxFromContext(ctx); ok {
+		return fn(tx)
+	}
+	var fnErr error
+	err := run(ctx, func(tx Tx) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	if err != nil && fnErr == nil {
+		// The store's own: no transaction, or no commit.
+		return fmt.Errorf("esfreg: store: %w", err)
+	}
+	return err
 }
 
 // certOptions are the certificate checks at now.

@@ -1,6 +1,7 @@
 package esfreg
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -12,21 +13,44 @@ var (
 	ErrNotFound = errors.New("esfreg: not found")
 	// ErrExists means a record with that key is already stored.
 	ErrExists = errors.New("esfreg: already exists")
+	// ErrReadOnly means a write through the Tx of a View.
+	ErrReadOnly = errors.New("esfreg: read-only transaction")
 )
 
-// The stores hold ESF's state: accounts, the register, registration
-// requests and one-time tokens. MemStore keeps all four in memory; a mock
-// that persists its state can wrap it or bring its own.
+// Store holds ESF's state — accounts, the register, registration requests
+// and one-time tokens — and runs transactions over it. MemStore keeps it in
+// memory; the mock's SQL stores (mockserver/sqlstore) keep it in SQLite or
+// PostgreSQL.
 //
-// The methods take no context.Context: the state is the mock's own, in its
-// process (in memory, saved to a local file at most), so a call neither
-// waits on the network nor needs cancelling. A store that does real I/O
-// would also need transactions across stores, which these interfaces do
-// not promise: the Service serializes its writes itself.
-//
-// Every method must be safe for concurrent use, and must neither keep nor
-// hand out memory the caller can change: values go in and come out as
-// copies.
+// Every rule evaluation of a Service reads and writes through one
+// transaction, so the rules' invariants (one account per IIN, one winning
+// registration per BIN, a single-use token) hold however many goroutines —
+// or processes sharing one database — evaluate them at once: a store must
+// run its transactions serializably (one writer at a time, or SERIALIZABLE
+// isolation with retries).
+type Store interface {
+	// Update runs fn in one read-write transaction. If fn returns nil the
+	// transaction commits, and Update returns the commit's error; if fn
+	// returns an error (or panics) nothing fn wrote is kept, and Update
+	// returns that error (or panics on). A store may run fn more than
+	// once (after a serialization conflict), so fn must have no effect
+	// outside tx until Update returns.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn in a read-only transaction: it sees one consistent
+	// state. A write through tx fails with ErrReadOnly (or an error
+	// wrapping it). View returns fn's error, or the store's.
+	View(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is one transaction's view of the state. Its values go in and come out
+// as copies: neither side may keep memory the other changes. A Tx is used
+// by one goroutine, only inside the function Update or View gave it to.
+type Tx interface {
+	AccountStore
+	RegisterStore
+	RequestStore
+	TokenStore
+}
 
 // AccountStore holds the accounts, one per IIN.
 type AccountStore interface {
@@ -35,12 +59,15 @@ type AccountStore interface {
 	// CreateAccount stores a new account, or returns ErrExists.
 	CreateAccount(a Account) error
 	// UpdateAccount calls update with the account of iin and stores what
-	// it leaves, atomically. If update returns an error nothing is stored
-	// and that error is returned. A missing account is ErrNotFound.
+	// it leaves. If update returns an error nothing is stored and that
+	// error is returned. A missing account is ErrNotFound.
 	UpdateAccount(iin string, update func(*Account) error) (Account, error)
 	// ProfilesByTIN returns every profile, of any account, whose TIN is
-	// tin: who is registered for a legal entity, for instance.
+	// tin (who is registered for a legal entity, for instance), ordered by
+	// the holder's IIN.
 	ProfilesByTIN(tin string) ([]Profile, error)
+	// Accounts returns every account, ordered by IIN (for an export).
+	Accounts() ([]Account, error)
 }
 
 // RegisterStore holds the tax register as a log of changes; TaxpayerAt
@@ -60,8 +87,10 @@ type RequestStore interface {
 	CreateRequest(r Request) error
 	// Request returns the request with id, or ErrNotFound.
 	Request(id string) (Request, error)
-	// UpdateRequest changes a request atomically, as UpdateAccount does.
+	// UpdateRequest changes a request, as UpdateAccount does.
 	UpdateRequest(id string, update func(*Request) error) (Request, error)
+	// Requests returns every request, ordered by ID (for an export).
+	Requests() ([]Request, error)
 }
 
 // TokenStore holds one-time tokens by Token.Key, the SHA-256 of the secret
@@ -71,8 +100,29 @@ type TokenStore interface {
 	CreateToken(t Token) error
 	// Token returns the token with key, or ErrNotFound.
 	Token(key string) (Token, error)
-	// UpdateToken changes a token atomically, as UpdateAccount does.
+	// UpdateToken changes a token, as UpdateAccount does.
 	UpdateToken(key string, update func(*Token) error) (Token, error)
+	// Tokens returns every token, ordered by key (for an export).
+	Tokens() ([]Token, error)
+}
+
+// txKey is the context key of a transaction in progress.
+type txKey struct{}
+
+// ContextWithTx returns a copy of ctx that carries tx: a Service method
+// called with it evaluates its rules inside tx instead of opening a
+// transaction of its own. This is how a caller makes its own reads and
+// writes and a rule's one transaction (the mock: a log-in's throttle
+// counters, the rule, the session it opens). The caller must be inside
+// the Update (or View) that gave it tx.
+func ContextWithTx(ctx context.Context, tx Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// TxFromContext returns the transaction ctx carries, if any.
+func TxFromContext(ctx context.Context) (Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(Tx)
+	return tx, ok
 }
 
 // storeError wraps an unexpected store error.

@@ -90,7 +90,7 @@ func (t Token) usable(purpose TokenPurpose, now time.Time) error {
 }
 
 // issueToken makes and stores a token; it returns the secret.
-func (s *Service) issueToken(t Token, ttl time.Duration) (string, Token, error) {
+func (s *Service) issueToken(tx Tx, t Token, ttl time.Duration) (string, Token, error) {
 	secret, err := newSecret(s.rand, TokenLength/2)
 	if err != nil {
 		return "", Token{}, err
@@ -98,18 +98,18 @@ func (s *Service) issueToken(t Token, ttl time.Duration) (string, Token, error) 
 	t.Key = TokenKey(secret)
 	t.CreatedAt = s.now()
 	t.ExpiresAt = t.CreatedAt.Add(ttl)
-	if err := s.tokens.CreateToken(t); err != nil {
+	if err := tx.CreateToken(t); err != nil {
 		return "", Token{}, storeError("tokens", err)
 	}
 	return secret, t, nil
 }
 
 // lookupToken finds a token by its secret and checks it is usable at now.
-func (s *Service) lookupToken(secret string, purpose TokenPurpose, now time.Time) (Token, error) {
+func lookupToken(tx Tx, secret string, purpose TokenPurpose, now time.Time) (Token, error) {
 	if !validToken(secret) {
 		return Token{}, NewError(CodeTokenNotFound, FieldToken)
 	}
-	t, err := s.tokens.Token(TokenKey(secret))
+	t, err := tx.Token(TokenKey(secret))
 	if errors.Is(err, ErrNotFound) {
 		return Token{}, NewError(CodeTokenNotFound, FieldToken)
 	} else if err != nil {
@@ -122,8 +122,8 @@ func (s *Service) lookupToken(secret string, purpose TokenPurpose, now time.Time
 }
 
 // useToken marks a token used, once.
-func (s *Service) useToken(t Token, now time.Time) error {
-	_, err := s.tokens.UpdateToken(t.Key, func(t *Token) error {
+func useToken(tx Tx, t Token, now time.Time) error {
+	_, err := tx.UpdateToken(t.Key, func(t *Token) error {
 		if !t.UsedAt.IsZero() {
 			return NewError(CodeTokenUsed, FieldToken)
 		}
