@@ -7,9 +7,9 @@
 //
 // A registration's life, in three lines:
 //
-//	app, err := svc.Begin(esfreg.LegalEntity, cert)   // step 1: the key store's certificate, the register, the accounts
-//	conf, err := svc.Submit(app, form, signed)         // steps 2–4: the form, the signed agreements → request + one-time link
-//	done, err := svc.Complete(conf.Token, credentials) // the link followed and a log-in: account, profiles, change of head
+//	app, err := svc.Begin(ctx, esfreg.LegalEntity, cert)    // step 1: the key store's certificate, the register, the accounts
+//	conf, err := svc.Submit(ctx, app, form, signed)         // steps 2–4: the form, the signed agreements → request + one-time link
+//	done, err := svc.Complete(ctx, conf.Token, credentials) // the link followed and a log-in: account, profiles, change of head
 //
 // What is here:
 //
@@ -24,7 +24,7 @@
 //     00:00 Almaty (NextRefresh, TaxpayerAt).
 //   - Registration: CheckCertificate (step 1), Prefill and Form.Validate
 //     (step 2), Agreements and CheckSignedAgreements (step 3), the request
-//     and its token (step 4) — pure functions, composed with the stores by
+//     and its token (step 4) — pure functions, composed with the Store by
 //     Service.
 //   - Passwords: CheckPassword, PasswordStrength, GeneratePassword, and a
 //     PasswordHasher (bcrypt).
@@ -35,8 +35,12 @@
 //   - Errors: every refusal is an *Error whose Code is ESF's code where ESF
 //     has one, with a Russian Message and the form Field at fault; a form
 //     with several bad fields gives Errors.
-//   - State: AccountStore, RegisterStore, RequestStore and TokenStore, and
-//     MemStore, which implements them in memory.
+//   - State: a Store holds the accounts, the register, the requests and
+//     the tokens. Each Service method that reads or writes them runs its
+//     rules in one transaction (Tx) — its own, or the caller's, carried by
+//     the context (ContextWithTx) — and the rules' invariants rest on that
+//     transaction alone. MemStore keeps the state in memory; the mock's
+//     SQL stores keep it in SQLite or PostgreSQL.
 //
 // Time comes from Config.Now (or an argument of the pure functions) and
 // randomness from Config.Rand; nothing here reads a global clock or random

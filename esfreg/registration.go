@@ -308,7 +308,7 @@ func normalizeSpace(s string) string { return strings.Join(strings.Fields(s), " 
 
 // Confirmation is what step 4 gives: the request made, and the one-time
 // token of the link e-mailed to the person. The token is shown here only;
-// the stores keep its hash.
+// the store keeps its hash.
 type Confirmation struct {
 	// Request is the request, without the password hash.
 	Request Request
@@ -431,7 +431,9 @@ type Completion struct {
 // unused and unexpired. The rules of step 1 are checked once more as of
 // now; then the account is made (or the profiles added to it) and, for a
 // change of head, the former heads' ADMIN_ENTERPRISE profiles become
-// ENTERPRISE_ADMIN_CHANGE_BLOCKED. The token is used up.
+// ENTERPRISE_ADMIN_CHANGE_BLOCKED. The token is used up. All of it, the
+// password check included, is one transaction: of completions racing for
+// one BIN, or one token, exactly one wins.
 func (s *Service) Complete(ctx context.Context, token string, c Credentials) (*Completion, error) {
 	var done *Completion
 	err := s.update(ctx, func(tx Tx) error {

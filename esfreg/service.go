@@ -49,7 +49,7 @@ type Config struct {
 	RequestTTL, ResetTTL time.Duration
 }
 
-// Service applies ESF's registration rules to the state in its stores: the
+// Service applies ESF's registration rules to the state in its Store: the
 // tax register, registration, accounts and log-in, change of head,
 // recovery. It has no HTTP in it: the mock calls it from its handlers,
 // tests call it directly.
