@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,48 +33,80 @@ import (
 // staged and ESF sees it at the next refresh (Monday, Wednesday or Friday,
 // 00:00 Almaty).
 func (s *Server) SeedTaxpayer(t esfreg.Taxpayer, publish bool) (esfreg.Change, error) {
-	s.mu.Lock()
-	svc := s.svc
-	s.mu.Unlock()
-	var c esfreg.Change
-	var err error
-	if publish {
-		c, err = svc.PublishTaxpayer(t)
-	} else {
-		c, err = svc.StageTaxpayer(t)
-	}
+	cs, err := s.seedTaxpayers(context.Background(), []esfreg.Taxpayer{t}, publish)
 	if err != nil {
-		return c, err
+		return esfreg.Change{}, err
 	}
-	return c, s.persist()
+	return cs[0], nil
+}
+
+// seedTaxpayers adds every taxpayer of list, in one transaction.
+func (s *Server) seedTaxpayers(ctx context.Context, list []esfreg.Taxpayer, publish bool) ([]esfreg.Change, error) {
+	svc := s.Service()
+	changes := make([]esfreg.Change, 0, len(list))
+	err := s.update(ctx, func(r *request) error {
+		changes = changes[:0]
+		for _, t := range list {
+			var c esfreg.Change
+			var err error
+			if publish {
+				c, err = svc.PublishTaxpayer(r.ctx, t)
+			} else {
+				c, err = svc.StageTaxpayer(r.ctx, t)
+			}
+			if err != nil {
+				return err
+			}
+			changes = append(changes, c)
+		}
+		return nil
+	})
+	return changes, err
 }
 
 // Taxpayer returns the register's record of tin as ESF sees it now.
-func (s *Server) Taxpayer(tin string) (esfreg.Taxpayer, error) { return s.Service().Taxpayer(tin) }
+func (s *Server) Taxpayer(tin string) (esfreg.Taxpayer, error) {
+	return s.Service().Taxpayer(context.Background(), tin)
+}
 
 // Account returns the account of iin, without its password hash.
-func (s *Server) Account(iin string) (esfreg.Account, error) { return s.Service().Account(iin) }
+func (s *Server) Account(iin string) (esfreg.Account, error) {
+	return s.Service().Account(context.Background(), iin)
+}
 
 // Trust adds a trusted CA certificate; a certificate that is not a CA's
-// (no basicConstraints with cA) is refused with a *FieldError.
+// (no basicConstraints with cA) is refused with a *FieldError. The CA is
+// kept in the store: every replica trusts it from its next request.
 func (s *Server) Trust(c *certs.Certificate) error {
 	if c == nil || c.X509 == nil || !c.X509.BasicConstraintsValid || !c.X509.IsCA {
 		return &FieldError{Field: "certificate", Reason: "not a CA certificate (basicConstraints cA is not set)"}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.trust.Roots = append(s.trust.Roots, c)
-	s.setStore(s.store)
-	return nil
+	return s.addTrust(context.Background(), "ca", c.X509.Raw)
 }
 
-// AddCRL adds a CRL that revocation is checked against.
+// AddCRL adds a CRL that revocation is checked against, kept in the store
+// as Trust's CAs are.
 func (s *Server) AddCRL(crl *certs.CRL) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.trust.CRLs = append(s.trust.CRLs, crl)
-	s.setStore(s.store)
-	return nil
+	return s.addTrust(context.Background(), "crl", crl.Raw)
+}
+
+// addTrust stores a CA (owner "ca") or CRL ("crl") by its SHA-256 and
+// moves the trust generation on, so every replica reloads it.
+func (s *Server) addTrust(ctx context.Context, owner string, der []byte) error {
+	if len(der) == 0 {
+		return &FieldError{Field: owner, Reason: "empty"}
+	}
+	err := s.update(ctx, func(r *request) error {
+		if err := putTrust(r, owner, der); err != nil {
+			return err
+		}
+		_, err := changeShared(r, func(sh *shared) { sh.TrustGen++ })
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.refresh(ctx)
 }
 
 // Fault is a refusal queued for the next matching call: Match is a SOAP
@@ -91,9 +124,10 @@ type Fault struct {
 // MaxFaultCount bounds Fault.Count.
 const MaxFaultCount = 10000
 
+// queuedFault is a kindFault record.
 type queuedFault struct {
 	Fault
-	left int
+	Left int `json:"left"`
 }
 
 // FaultMatches lists what a Fault can match: every SOAP operation (by its
@@ -149,10 +183,20 @@ func (s *Server) QueueFault(f Fault) error {
 	if f.Count == 0 {
 		f.Count = 1
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, queuedFault{Fault: f, left: f.Count})
-	return nil
+	return s.update(context.Background(), func(r *request) error {
+		n, err := nextSeq(r.tx, settingFaultSeq)
+		if err != nil {
+			return err
+		}
+		if err := putJSON(r.tx, kindFault, seqKey(n), "", time.Time{}, queuedFault{Fault: f, Left: f.Count}); err != nil {
+			return err
+		}
+		sh, err := changeShared(r, func(sh *shared) { sh.Faults++ })
+		if err == nil {
+			r.after = append(r.after, func() { s.faultsQueued.Store(int64(sh.Faults)) })
+		}
+		return err
+	})
 }
 
 // FieldError is a refused control API input: the field and why.
@@ -182,33 +226,51 @@ func clip(s string) string {
 	return s
 }
 
-// injected returns the queued fault for key, if any, and uses it up.
-func (s *Server) injected(key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := range s.faults {
-		f := &s.faults[i]
-		if f.Match != key || f.left == 0 {
-			continue
-		}
-		f.left--
-		if f.left == 0 {
-			s.faults = append(s.faults[:i], s.faults[i+1:]...)
-		}
-		e := newError(f.Code, "")
-		if f.Message != "" {
-			e.Message = f.Message
-		}
-		return e
+// injected returns the queued fault for key, if any, and uses it up. It
+// looks in the store only when the request's refresh saw faults queued.
+func (s *Server) injected(ctx context.Context, key string) error {
+	if s.faultsQueued.Load() == 0 {
+		return nil
 	}
-	return nil
-}
-
-// persist writes the state file, if any.
-func (s *Server) persist() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.persistLocked()
+	var hit error
+	err := s.update(ctx, func(r *request) error {
+		hit = nil
+		list, err := r.tx.RecordsOf(kindFault, "")
+		if err != nil {
+			return err
+		}
+		for _, rec := range list {
+			var f queuedFault
+			if err := json.Unmarshal(rec.Data, &f); err != nil {
+				return fmt.Errorf("mockserver: fault %s: %w", rec.Key, err)
+			}
+			if f.Match != key || f.Left <= 0 {
+				continue
+			}
+			f.Left--
+			if f.Left == 0 {
+				if err := r.tx.DeleteRecord(kindFault, rec.Key); err != nil {
+					return err
+				}
+				if _, err := changeShared(r, func(sh *shared) { sh.Faults = max(sh.Faults-1, 0) }); err != nil {
+					return err
+				}
+			} else if err := putJSON(r.tx, kindFault, rec.Key, "", time.Time{}, f); err != nil {
+				return err
+			}
+			e := newError(f.Code, "")
+			if f.Message != "" {
+				e.Message = f.Message
+			}
+			hit = e
+			return nil
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return hit
 }
 
 // readJSON decodes a JSON body into v, refusing unknown fields, a key
@@ -288,11 +350,12 @@ func (s *Server) handleMail(w http.ResponseWriter, r *http.Request, _ httprouter
 		s.writeControlError(w, err)
 		return
 	}
-	if to := r.URL.Query().Get("to"); to != "" {
-		writeJSON(w, http.StatusOK, s.MailTo(to))
+	list, err := s.mail(r.Context(), r.URL.Query().Get("to"))
+	if err != nil {
+		s.writeControlError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.Mail())
+	writeJSON(w, http.StatusOK, list)
 }
 
 // handleClock serves GET /_mock/clock.
@@ -366,10 +429,6 @@ func (s *Server) handleSetClock(w http.ResponseWriter, r *http.Request, _ httpro
 		s.writeControlError(w, fieldRequest(err))
 		return
 	}
-	if err := s.persist(); err != nil {
-		s.writeControlError(w, err)
-		return
-	}
 	s.handleClock(w, r, nil)
 }
 
@@ -391,7 +450,7 @@ func badRequest2(ru, en string) *apiError {
 
 // handleTaxpayers serves GET /_mock/taxpayers: the register's pending changes.
 func (s *Server) handleTaxpayers(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	changes, err := s.Service().PendingChanges()
+	changes, err := s.Service().PendingChanges(r.Context())
 	if err != nil {
 		s.writeControlError(w, err)
 		return
@@ -449,14 +508,10 @@ func (s *Server) handleSeedTaxpayer(w http.ResponseWriter, r *http.Request, _ ht
 			return
 		}
 	}
-	changes := make([]esfreg.Change, 0, len(list))
-	for _, t := range list {
-		c, err := s.SeedTaxpayer(t, publish)
-		if err != nil {
-			s.writeControlError(w, err)
-			return
-		}
-		changes = append(changes, c)
+	changes, err := s.seedTaxpayers(r.Context(), list, publish)
+	if err != nil {
+		s.writeControlError(w, err)
+		return
 	}
 	if !array {
 		writeJSON(w, http.StatusCreated, changes[0])
@@ -482,7 +537,7 @@ func indexed(i int, err error) error {
 
 // handleTaxpayer serves GET /_mock/taxpayers/:tin: the record ESF sees now.
 func (s *Server) handleTaxpayer(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	t, err := s.Taxpayer(p.ByName("tin"))
+	t, err := s.Service().Taxpayer(r.Context(), p.ByName("tin"))
 	if err != nil {
 		s.writeControlError(w, err)
 		return
@@ -492,7 +547,7 @@ func (s *Server) handleTaxpayer(w http.ResponseWriter, r *http.Request, p httpro
 
 // handleAccount serves GET /_mock/accounts/:iin.
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	a, err := s.Account(p.ByName("iin"))
+	a, err := s.Service().Account(r.Context(), p.ByName("iin"))
 	if err != nil {
 		s.writeControlError(w, err)
 		return
@@ -502,7 +557,12 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request, p httprou
 
 // handleSessions serves GET /_mock/sessions.
 func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	writeJSON(w, http.StatusOK, s.Sessions())
+	list, err := s.sessionList(r.Context())
+	if err != nil {
+		s.writeControlError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 // handleQueueFault serves POST /_mock/faults with a Fault.
@@ -559,7 +619,7 @@ func (s *Server) handleAddCRL(w http.ResponseWriter, r *http.Request, _ httprout
 
 // handleReset serves POST /_mock/reset.
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.Reset(); err != nil {
+	if err := s.reset(r.Context()); err != nil {
 		s.writeControlError(w, err)
 		return
 	}
@@ -568,7 +628,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request, _ httproute
 
 // handleDump serves GET /_mock/state.
 func (s *Server) handleDump(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	data, err := s.Dump()
+	data, err := s.dump(r.Context())
 	if err != nil {
 		s.writeControlError(w, err)
 		return
@@ -584,7 +644,7 @@ func (s *Server) handleLoad(w http.ResponseWriter, r *http.Request, _ httprouter
 		s.writeControlError(w, badRequest(err.Error()))
 		return
 	}
-	if err := s.Load(data); err != nil {
+	if err := s.load(r.Context(), data); err != nil {
 		s.writeControlError(w, badRequest(err.Error()))
 		return
 	}
@@ -718,65 +778,65 @@ type ImportResult struct {
 // account for the IIN yet, no IIN twice, the profiles against the register
 // as it will be with the accounts' Taxpayers published — and the first
 // refusal comes back naming its field as "[i].field" (an *esfreg.Error
-// with the rule's code, or a *FieldError). Then the register records are
-// published, the passwords hashed (each distinct one once, on every core)
-// and the accounts stored, with the state file written once.
-//
-// A registration completing for one of the IINs in the instant between
-// the check and the write is the one way an import stops part way; the
-// error says how many accounts were added.
+// with the rule's code, or a *FieldError). Then the passwords are hashed
+// (each distinct one once, on every core), and the register records and
+// the accounts are added in one transaction, checked again in it: all of
+// them or none.
 func (s *Server) ImportAccounts(list []AccountImport) (ImportResult, error) {
-	return s.importAccounts(list, true)
+	return s.importAccounts(context.Background(), list, true)
 }
 
 // importAccounts is ImportAccounts; with array false the one account's
 // fields are named without "[0]." (an object body).
-func (s *Server) importAccounts(list []AccountImport, array bool) (ImportResult, error) {
-	s.mu.Lock()
-	svc, store := s.svc, s.store
-	hasher := s.hasher
-	s.mu.Unlock()
+func (s *Server) importAccounts(ctx context.Context, list []AccountImport, array bool) (ImportResult, error) {
+	svc := s.Service()
 	// Check before hashing, so that a refusal costs no bcrypt.
-	if _, err := s.checkImport(svc, store, list, array); err != nil {
-		return ImportResult{}, err
-	}
-	hashes, err := hashAll(hasher, list)
+	err := s.view(ctx, func(r *request) error {
+		_, err := s.checkImport(r, svc, list, array)
+		return err
+	})
 	if err != nil {
 		return ImportResult{}, err
 	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Again against the store as it is now (a reset, a state load or
-	// another import may have come between).
-	svc, store = s.svc, s.store
-	accounts, err := s.checkImport(svc, store, list, array)
+	hashes, err := hashAll(s.hasher, list)
 	if err != nil {
 		return ImportResult{}, err
 	}
 	var res ImportResult
-	for _, a := range list {
-		for _, t := range a.Taxpayers {
-			if _, err := svc.PublishTaxpayer(t); err != nil {
-				return res, errors.Join(err, s.persistLocked())
+	err = s.update(ctx, func(r *request) error {
+		res = ImportResult{}
+		// Again, in the transaction that writes.
+		accounts, err := s.checkImport(r, svc, list, array)
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			for _, t := range a.Taxpayers {
+				if _, err := svc.PublishTaxpayer(r.ctx, t); err != nil {
+					return err
+				}
+				res.Taxpayers++
 			}
-			res.Taxpayers++
 		}
-	}
-	for i := range accounts {
-		accounts[i].PasswordHash = hashes[list[i].Password]
-		if err := store.CreateAccount(accounts[i]); err != nil {
-			err = fmt.Errorf("mockserver: import: account %s: %w (%d of %d accounts added)", accounts[i].IIN, err, res.Accounts, len(accounts))
-			return res, errors.Join(err, s.persistLocked())
+		for i := range accounts {
+			accounts[i].PasswordHash = hashes[list[i].Password]
+			if err := r.tx.CreateAccount(accounts[i]); err != nil {
+				return fmt.Errorf("mockserver: import: account %s: %w", accounts[i].IIN, err)
+			}
+			res.Accounts++
 		}
-		res.Accounts++
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, err
 	}
-	return res, s.persistLocked()
+	return res, nil
 }
 
 // checkImport checks an import against svc's register and store's
 // accounts and returns the accounts to store, without their hashes.
-func (s *Server) checkImport(svc *esfreg.Service, store esfreg.AccountStore, list []AccountImport, array bool) ([]esfreg.Account, error) {
+func (s *Server) checkImport(r *request, svc *esfreg.Service, list []AccountImport, array bool) ([]esfreg.Account, error) {
+	store := r.tx
 	at := func(i int, field string) string {
 		if !array {
 			return field
@@ -786,7 +846,7 @@ func (s *Server) checkImport(svc *esfreg.Service, store esfreg.AccountStore, lis
 		}
 		return fmt.Sprintf("[%d].%s", i, field)
 	}
-	now := s.clock.Now()
+	now := r.now
 	ids := esfreg.IDOptions{AllowTestIdentities: s.opts.AllowTestIdentities}
 	iins := map[string]int{}
 	published := map[string]esfreg.Taxpayer{}
@@ -808,7 +868,7 @@ func (s *Server) checkImport(svc *esfreg.Service, store esfreg.AccountStore, lis
 		if t, ok := published[tin]; ok {
 			return t, true, nil
 		}
-		t, err := svc.Taxpayer(tin)
+		t, err := svc.Taxpayer(r.ctx, tin)
 		if errors.Is(err, esfreg.ErrTaxpayerNotFound) {
 			return esfreg.Taxpayer{}, false, nil
 		}
@@ -990,7 +1050,7 @@ func (s *Server) handleImportAccounts(w http.ResponseWriter, r *http.Request, _ 
 		s.writeControlError(w, err)
 		return
 	}
-	res, err := s.importAccounts(list, array)
+	res, err := s.importAccounts(r.Context(), list, array)
 	if err != nil {
 		s.writeControlError(w, err)
 		return

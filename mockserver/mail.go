@@ -1,6 +1,8 @@
 package mockserver
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/smtp"
 	"strings"
@@ -33,36 +35,73 @@ type Mail struct {
 	SentAt  time.Time `json:"sentAt"`
 }
 
-// Mail returns the outbox: every e-mail sent, oldest first.
+// Mail returns the outbox: every e-mail sent (until retention prunes it),
+// oldest first. A store that fails is logged, and the list is empty.
 func (s *Server) Mail() []Mail {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Mail{}, s.outbox...)
-}
-
-// MailTo returns the e-mails sent to address, oldest first.
-func (s *Server) MailTo(address string) []Mail {
-	out := []Mail{}
-	for _, m := range s.Mail() {
-		if strings.EqualFold(m.To, address) {
-			out = append(out, m)
-		}
+	out, err := s.mail(context.Background(), "")
+	if err != nil {
+		s.log.Error("mail", "err", err)
 	}
 	return out
 }
 
-// sendLocked puts an e-mail in the outbox (and relays it); s.mu is held.
-func (s *Server) sendLocked(m Mail) {
-	s.mailSeq++
-	m.ID = s.mailSeq
-	m.From = MailFrom
-	m.SentAt = s.clock.Now()
-	s.pruneLocked(m.SentAt)
-	s.outbox = append(s.outbox, m)
-	s.log.Info("mail", "to", m.To, "subject", m.Subject)
-	if addr := s.opts.Mail.SMTPAddr; addr != "" {
-		go s.relay(addr, m)
+// MailTo returns the e-mails sent to address, oldest first.
+func (s *Server) MailTo(address string) []Mail {
+	out, err := s.mail(context.Background(), address)
+	if err != nil {
+		s.log.Error("mail", "err", err)
 	}
+	return out
+}
+
+// mail returns the e-mails to address (any address when empty), oldest
+// first.
+func (s *Server) mail(ctx context.Context, address string) ([]Mail, error) {
+	out := []Mail{}
+	err := s.view(ctx, func(r *request) error {
+		list, err := r.tx.RecordsOf(kindMail, strings.ToLower(address))
+		if err != nil {
+			return err
+		}
+		for _, rec := range list {
+			var m Mail
+			if err := json.Unmarshal(rec.Data, &m); err != nil {
+				return fmt.Errorf("mockserver: mail %s: %w", rec.Key, err)
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return []Mail{}, err
+	}
+	return out, nil
+}
+
+// send puts an e-mail in the outbox in r's transaction; it is relayed
+// once the transaction has committed.
+func (s *Server) send(r *request, m Mail) error {
+	id, err := nextSeq(r.tx, settingMailSeq)
+	if err != nil {
+		return err
+	}
+	m.ID = id
+	m.From = MailFrom
+	m.SentAt = r.now
+	var expires time.Time
+	if ret := s.retention(); ret >= 0 {
+		expires = m.SentAt.Add(ret)
+	}
+	if err := putJSON(r.tx, kindMail, seqKey(id), strings.ToLower(m.To), expires, m); err != nil {
+		return err
+	}
+	r.after = append(r.after, func() {
+		s.log.Info("mail", "to", m.To, "subject", m.Subject)
+		if addr := s.opts.Mail.SMTPAddr; addr != "" {
+			go s.relay(addr, m)
+		}
+	})
+	return nil
 }
 
 func (s *Server) relay(addr string, m Mail) {

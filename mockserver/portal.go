@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -20,11 +21,11 @@ import (
 // handleLoginTicket serves GET /esf-web/ajax/login/ticket: the XML ticket
 // the portal has the browser sign with the authentication key.
 func (s *Server) handleLoginTicket(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.URL.Path); err != nil {
+	if err := s.injected(r.Context(), r.URL.Path); err != nil {
 		s.writeError(w, err)
 		return
 	}
-	t, err := s.issueTicket("", DefaultTicketTTL)
+	t, err := s.issueTicket(r.Context(), "", DefaultTicketTTL)
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -52,7 +53,7 @@ func (s *Server) handleCertInfo(w http.ResponseWriter, r *http.Request, _ httpro
 	c := v.Signer
 	// The portal shows the IIN only of a key it would let log in: an
 	// untrusted, expired, revoked or non-AUTH certificate is refused here.
-	if err := s.Service().CheckLoginKey(c); err != nil {
+	if err := s.Service().CheckLoginKey(r.Context(), c); err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -138,7 +139,7 @@ func readLoginForm(r *http.Request) (loginForm, error) {
 // handleLogin serves POST /esf-web/ajax/login: log-in with the signed
 // ticket, the IIN and the password. Failed log-ins are throttled per IIN.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.URL.Path); err != nil {
+	if err := s.injected(r.Context(), r.URL.Path); err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -147,7 +148,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 		s.writeError(w, err)
 		return
 	}
-	res, err := s.portalLogin(f, "")
+	res, err := s.portalLogin(r.Context(), f, "")
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -163,41 +164,50 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 }
 
 // portalLogin redeems the signed ticket and logs in (or, with a token,
-// completes a registration). The password check goes through the
-// throttle of the certificate's IIN, and a locked-out IIN is refused
-// before the ticket is used up.
-func (s *Server) portalLogin(f loginForm, token string) (*esfreg.LoginResult, error) {
-	if s.throttled(f.Login) {
-		return nil, newError(CodeTooManyAttempts, "login")
-	}
-	cert, err := s.redeemTicket(f.XMLDsig)
+// completes a registration), in one transaction. The password check goes
+// through the throttle of the certificate's IIN, and a locked-out IIN is
+// refused before the ticket is used up.
+func (s *Server) portalLogin(ctx context.Context, f loginForm, token string) (*esfreg.LoginResult, error) {
+	v, doc, err := verifyTicket(f.XMLDsig)
 	if err != nil {
 		return nil, err
 	}
-	if f.Certificate != "" {
-		if der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(f.Certificate)); err != nil || string(der) != string(cert.X509.Raw) {
-			return nil, newError(esfreg.CodeCertificateNotValid, "certificate")
-		}
-	}
-	creds := esfreg.Credentials{Certificate: cert, Login: f.Login, Password: f.Password, TIN: f.TIN, ProfileType: esfreg.ProfileType(f.ProfileType)}
 	var res *esfreg.LoginResult
-	err = s.checkPassword(cert.IIN, "password", func() error {
-		if token == "" {
-			var err error
-			res, err = s.Service().Login(creds)
+	err = s.update(ctx, func(r *request) error {
+		res = nil
+		if locked, err := s.throttled(r, f.Login); err != nil {
+			return err
+		} else if locked {
+			return newError(CodeTooManyAttempts, "login")
+		}
+		cert, err := s.redeemTicket(r, v, doc)
+		if err != nil {
 			return err
 		}
-		c, err := s.Service().Complete(token, creds)
-		if err == nil {
-			res = &esfreg.LoginResult{Account: c.Account}
-			s.completed(c)
+		if f.Certificate != "" {
+			if der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(f.Certificate)); err != nil || string(der) != string(cert.X509.Raw) {
+				return newError(esfreg.CodeCertificateNotValid, "certificate")
+			}
 		}
-		return err
+		creds := esfreg.Credentials{Certificate: cert, Login: f.Login, Password: f.Password, TIN: f.TIN, ProfileType: esfreg.ProfileType(f.ProfileType)}
+		return s.checkPassword(r, cert.IIN, "password", func() error {
+			if token == "" {
+				var err error
+				res, err = s.Service().Login(r.ctx, creds)
+				return err
+			}
+			c, err := s.Service().Complete(r.ctx, token, creds)
+			if err != nil {
+				return err
+			}
+			res = &esfreg.LoginResult{Account: c.Account}
+			return s.completed(r, c)
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return res, s.persist()
+	return res, nil
 }
 
 // signedAction verifies a signed XML action (change of e-mail, password

@@ -31,7 +31,7 @@ type ChangeEmailRequest struct {
 // handleChangeEmail serves POST /esf-web/ajax/change-email: the login (IIN)
 // and the new e-mail, signed with a signing key of that IIN.
 func (s *Server) handleChangeEmail(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.URL.Path); err != nil {
+	if err := s.injected(r.Context(), r.URL.Path); err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -50,15 +50,15 @@ func (s *Server) handleChangeEmail(w http.ResponseWriter, r *http.Request, _ htt
 		s.writeError(w, newError(esfreg.CodeFieldMismatch, "xmlDsig"))
 		return
 	}
-	acct, err := s.Service().ChangeEmail(esfreg.EmailChange{IIN: action.Login, Email: action.Email}, signer)
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	s.mu.Lock()
-	s.sendLocked(emailChangedMail(acct.Email, acct.IIN))
-	err = s.persistLocked()
-	s.mu.Unlock()
+	var acct esfreg.Account
+	err = s.update(r.Context(), func(rq *request) error {
+		var err error
+		acct, err = s.Service().ChangeEmail(rq.ctx, esfreg.EmailChange{IIN: action.Login, Email: action.Email}, signer)
+		if err != nil {
+			return err
+		}
+		return s.send(rq, emailChangedMail(acct.Email, acct.IIN))
+	})
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -75,7 +75,7 @@ type ResetRequest struct {
 // handleResetRequest serves POST /esf-web/ajax/reset-password: the login and
 // the account's e-mail; a one-time link goes to that e-mail.
 func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.URL.Path); err != nil {
+	if err := s.injected(r.Context(), r.URL.Path); err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -84,15 +84,13 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request, _ ht
 		s.writeError(w, err)
 		return
 	}
-	t, err := s.Service().RequestPasswordReset(esfreg.PasswordResetRequest{IIN: req.Login, Email: req.Email})
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	s.mu.Lock()
-	s.sendLocked(resetMail(t.Email, t.IIN, s.baseURL(r)+ResetLinkPath+t.Token))
-	err = s.persistLocked()
-	s.mu.Unlock()
+	err := s.update(r.Context(), func(rq *request) error {
+		t, err := s.Service().RequestPasswordReset(rq.ctx, esfreg.PasswordResetRequest{IIN: req.Login, Email: req.Email})
+		if err != nil {
+			return err
+		}
+		return s.send(rq, resetMail(t.Email, t.IIN, s.baseURL(r)+ResetLinkPath+t.Token))
+	})
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -126,7 +124,7 @@ type ResetPasswordRequest struct {
 // handleResetPassword serves POST /esf-web/reset-password/:token: the new
 // password twice, and the action signed with a signing key of the IIN.
 func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	if err := s.injected("/esf-web/reset-password"); err != nil {
+	if err := s.injected(r.Context(), "/esf-web/reset-password"); err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -150,12 +148,8 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, p h
 		s.writeError(w, newError(esfreg.CodeIINNotValid, "xmlDsig"))
 		return
 	}
-	err = s.Service().ResetPassword(esfreg.PasswordReset{Token: token, Password: req.Password, PasswordConfirmation: req.PasswordConfirmation}, signer)
+	err = s.Service().ResetPassword(r.Context(), esfreg.PasswordReset{Token: token, Password: req.Password, PasswordConfirmation: req.PasswordConfirmation}, signer)
 	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	if err := s.persist(); err != nil {
 		s.writeError(w, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/esfkit/esf/agreement"
+	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/xmlsig"
 )
@@ -16,14 +18,42 @@ import (
 // ApplicationTTL is how long a registration may sit between its steps.
 const ApplicationTTL = time.Hour
 
-// application is a registration between steps 1 and 4.
+// application is a registration between steps 1 and 4, a kindApp record
+// (the certificate as DER: App.Certificate is rebuilt from it).
 type application struct {
-	ID         string
-	App        *esfreg.Application
-	Lang       agreement.Lang
-	Form       *esfreg.Form       // after step 2
-	Agreements []esfreg.Agreement // what step 3 asks to sign
-	Expires    time.Time
+	ID          string              `json:"id"`
+	App         *esfreg.Application `json:"app"`
+	Certificate []byte              `json:"certificate"`
+	Lang        agreement.Lang      `json:"lang"`
+	Form        *esfreg.Form        `json:"form,omitempty"`       // after step 2
+	Agreements  []esfreg.Agreement  `json:"agreements,omitempty"` // what step 3 asks to sign
+	Expires     time.Time           `json:"expires"`
+}
+
+func putApplication(r *request, a *application) error {
+	cert := a.App.Certificate
+	a.App.Certificate = nil
+	a.Certificate = cert.X509.Raw
+	defer func() { a.App.Certificate = cert }()
+	return putJSON(r.tx, kindApp, a.ID, "", a.Expires, a)
+}
+
+// getApplication returns the registration in progress with id.
+func getApplication(r *request, id string) (*application, error) {
+	var a application
+	err := getJSON(r.tx, kindApp, id, &a)
+	if errors.Is(err, esfreg.ErrNotFound) || err == nil && (a.App == nil || r.now.After(a.Expires)) {
+		return nil, newError(CodeApplicationNotFound, "applicationId")
+	}
+	if err != nil {
+		return nil, err
+	}
+	cert, err := certs.ParseCertificate(a.Certificate)
+	if err != nil {
+		return nil, fmt.Errorf("mockserver: application %s: %w", id, err)
+	}
+	a.App.Certificate = cert
+	return &a, nil
 }
 
 // StartRequest is the body of POST /esf-web/ajax/registration: step 1,
@@ -49,7 +79,7 @@ type StartResponse struct {
 
 // handleRegistrationStart serves POST /esf-web/ajax/registration (step 1).
 func (s *Server) handleRegistrationStart(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.URL.Path); err != nil {
+	if err := s.injected(r.Context(), r.URL.Path); err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -66,43 +96,32 @@ func (s *Server) handleRegistrationStart(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, newError(esfreg.CodeFieldInvalid, "lang"))
 		return
 	}
-	cert, err := s.redeemTicket(req.SignedTicket)
+	v, doc, err := verifyTicket(req.SignedTicket)
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	app, err := s.Service().Begin(req.Category, cert)
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	id, err := s.randomHex(20)
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	now := s.clock.Now()
-	s.mu.Lock()
-	for k, a := range s.apps {
-		if now.After(a.Expires) {
-			delete(s.apps, k)
+	var app *esfreg.Application
+	var id string
+	err = s.update(r.Context(), func(rq *request) error {
+		cert, err := s.redeemTicket(rq, v, doc)
+		if err != nil {
+			return err
 		}
+		if app, err = s.Service().Begin(rq.ctx, req.Category, cert); err != nil {
+			return err
+		}
+		if id, err = s.randomHex(20); err != nil {
+			return err
+		}
+		return putApplication(rq, &application{ID: id, App: app, Lang: lang, Expires: rq.now.Add(ApplicationTTL)})
+	})
+	if err != nil {
+		s.writeError(w, err)
+		return
 	}
-	s.apps[id] = &application{ID: id, App: app, Lang: lang, Expires: now.Add(ApplicationTTL)}
-	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, StartResponse{ApplicationID: id, Form: app.Form(), ExistingAccount: app.ExistingAccount(),
 		HasIndividualProfile: app.HasIndividualProfile, Taxpayer: app.Taxpayer})
-}
-
-// application returns the registration in progress with id.
-func (s *Server) application(id string) (*application, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.apps[id]
-	if !ok || s.clock.Now().After(a.Expires) {
-		return nil, newError(CodeApplicationNotFound, "applicationId")
-	}
-	return a, nil
 }
 
 // FormRequest is the body of POST /esf-web/ajax/registration/:id/form (step 2).
@@ -126,12 +145,7 @@ type FormResponse struct {
 // step 2's form; the answer lists the agreements to sign (two for a head
 // not yet registered as an individual).
 func (s *Server) handleRegistrationForm(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	if err := s.injected("/esf-web/ajax/registration/form"); err != nil {
-		s.writeError(w, err)
-		return
-	}
-	a, err := s.application(p.ByName("id"))
-	if err != nil {
+	if err := s.injected(r.Context(), "/esf-web/ajax/registration/form"); err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -140,32 +154,39 @@ func (s *Server) handleRegistrationForm(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, err)
 		return
 	}
-	// An existing account types its current password here: the same
-	// throttle as every password check.
-	if err := s.checkPassword(a.App.IIN, esfreg.FieldCurrentPassword, func() error { return s.Service().CheckForm(a.App, req.Form) }); err != nil {
+	var out FormResponse
+	err := s.update(r.Context(), func(rq *request) error {
+		a, err := getApplication(rq, p.ByName("id"))
+		if err != nil {
+			return err
+		}
+		// An existing account types its current password here: the same
+		// throttle as every password check.
+		if err := s.checkPassword(rq, a.App.IIN, esfreg.FieldCurrentPassword, func() error { return s.Service().CheckForm(rq.ctx, a.App, req.Form) }); err != nil {
+			return err
+		}
+		list := a.App.Agreements(req.Form, rq.now)
+		out = FormResponse{}
+		for _, ag := range list {
+			doc, err := AgreementDocument(ag, a.Lang)
+			if err != nil {
+				return err
+			}
+			x, err := doc.XML()
+			if err != nil {
+				return err
+			}
+			out.Agreements = append(out.Agreements, AgreementToSign{Kind: ag.Kind, Title: ag.Kind.Title(), Document: string(x)})
+		}
+		form := req.Form
+		a.Form = &form
+		a.Agreements = list
+		return putApplication(rq, a)
+	})
+	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	list := a.App.Agreements(req.Form, s.clock.Now())
-	out := FormResponse{}
-	for _, ag := range list {
-		doc, err := AgreementDocument(ag, a.Lang)
-		if err != nil {
-			s.writeError(w, err)
-			return
-		}
-		x, err := doc.XML()
-		if err != nil {
-			s.writeError(w, err)
-			return
-		}
-		out.Agreements = append(out.Agreements, AgreementToSign{Kind: ag.Kind, Title: ag.Kind.Title(), Document: string(x)})
-	}
-	s.mu.Lock()
-	form := req.Form
-	a.Form = &form
-	a.Agreements = list
-	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -188,12 +209,7 @@ type AgreementsResponse struct {
 // agreement is verified (xmlsig) and read back from what was signed only;
 // esfreg checks who signed it and that it is the agreement step 3 showed.
 func (s *Server) handleRegistrationAgreements(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	if err := s.injected("/esf-web/ajax/registration/agreements"); err != nil {
-		s.writeError(w, err)
-		return
-	}
-	a, err := s.application(p.ByName("id"))
-	if err != nil {
+	if err := s.injected(r.Context(), "/esf-web/ajax/registration/agreements"); err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -202,13 +218,7 @@ func (s *Server) handleRegistrationAgreements(w http.ResponseWriter, r *http.Req
 		s.writeError(w, err)
 		return
 	}
-	s.mu.Lock()
-	form := a.Form
-	s.mu.Unlock()
-	if form == nil {
-		s.writeError(w, newError(esfreg.CodeFieldRequired, "form"))
-		return
-	}
+	// The signatures first, outside the transaction: they cost the most.
 	var signed []esfreg.SignedAgreement
 	for i, doc := range req.Signed {
 		v, err := xmlsig.Verify([]byte(doc), xmlsig.VerifyOptions{MaxSize: int(s.opts.MaxBody)})
@@ -225,22 +235,30 @@ func (s *Server) handleRegistrationAgreements(w http.ResponseWriter, r *http.Req
 		}
 		signed = append(signed, esfreg.SignedAgreement{Agreement: fromDocument(parsed), Signer: v.Signer, Document: []byte(doc)})
 	}
-	conf, err := s.Service().Submit(a.App, *form, signed)
+	var conf *esfreg.Confirmation
+	err := s.update(r.Context(), func(rq *request) error {
+		a, err := getApplication(rq, p.ByName("id"))
+		if err != nil {
+			return err
+		}
+		if a.Form == nil {
+			return newError(esfreg.CodeFieldRequired, "form")
+		}
+		if conf, err = s.Service().Submit(rq.ctx, a.App, *a.Form, signed); err != nil {
+			return err
+		}
+		link := s.baseURL(r) + esfreg.RegistrationLinkPath + conf.Token
+		req2 := conf.Request
+		if err := rq.tx.DeleteRecord(kindApp, a.ID); err != nil {
+			return err
+		}
+		return s.send(rq, registrationMail(req2.Email, req2.Category, a.Lang, req2.FullName, req2.IIN, req2.CompanyName, req2.BIN, link))
+	})
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	link := s.baseURL(r) + esfreg.RegistrationLinkPath + conf.Token
 	req2 := conf.Request
-	s.mu.Lock()
-	delete(s.apps, a.ID)
-	s.sendLocked(registrationMail(req2.Email, req2.Category, a.Lang, req2.FullName, req2.IIN, req2.CompanyName, req2.BIN, link))
-	err = s.persistLocked()
-	s.mu.Unlock()
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
 	writeJSON(w, http.StatusOK, AgreementsResponse{Success: true, Message: conf.Message, RequestID: req2.ID, Email: req2.Email})
 }
 
@@ -258,7 +276,7 @@ func (s *Server) handleRegistrationLink(w http.ResponseWriter, r *http.Request, 
 // the first log-in after following the link completes the registration and
 // sends the completion e-mail.
 func (s *Server) handleRegistrationComplete(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	if err := s.injected("/esf-web/self-registration-request"); err != nil {
+	if err := s.injected(r.Context(), "/esf-web/self-registration-request"); err != nil {
 		s.writeError(w, err)
 		return
 	}
@@ -267,7 +285,7 @@ func (s *Server) handleRegistrationComplete(w http.ResponseWriter, r *http.Reque
 		s.writeError(w, err)
 		return
 	}
-	res, err := s.portalLogin(f, p.ByName("token"))
+	res, err := s.portalLogin(r.Context(), f, p.ByName("token"))
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -282,20 +300,17 @@ func (s *Server) handleRegistrationComplete(w http.ResponseWriter, r *http.Reque
 }
 
 // completed sends the completion e-mail of a completed registration.
-func (s *Server) completed(c *esfreg.Completion) {
+func (s *Server) completed(r *request, c *esfreg.Completion) error {
 	company, bin := "", ""
 	for _, p := range c.Added {
 		if p.Type == esfreg.ProfileAdminEnterprise {
 			bin = p.TIN
-			if t, err := s.Service().Taxpayer(p.TIN); err == nil {
+			if t, err := s.Service().Taxpayer(r.ctx, p.TIN); err == nil {
 				company = t.Name()
 			}
 		}
 	}
-	name := c.Account.FullName
-	s.mu.Lock()
-	s.sendLocked(completionMail(c.Account.Email, name, c.Account.IIN, company, bin))
-	s.mu.Unlock()
+	return s.send(r, completionMail(c.Account.Email, c.Account.FullName, c.Account.IIN, company, bin))
 }
 
 // baseURL is the scheme and host the request came to, for e-mailed links.

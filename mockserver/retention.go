@@ -1,6 +1,11 @@
 package mockserver
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/esfkit/esf/mockserver/mockstore"
+)
 
 // DefaultRetention is how long the mock keeps what is over — closed API
 // sessions, used or expired tickets, e-mails — when Options.Retention is
@@ -22,38 +27,32 @@ func (s *Server) retention() time.Duration {
 	}
 }
 
-// pruneLocked drops, at most once per pruneEvery, what ended more than
-// the retention window ago: closed (or idle-expired) API sessions, used
-// or expired tickets, e-mails. Open sessions, live tickets and everything
-// of esfreg's (accounts, the register, requests, tokens) are kept. s.mu
-// is held.
-func (s *Server) pruneLocked(now time.Time) {
-	ret := s.retention()
-	if ret < 0 || now.Sub(s.lastPrune) < pruneEvery && now.After(s.lastPrune) {
+// pruneIfDue deletes, at most once per pruneEvery (on the server's clock,
+// per process), the records retention has let go: ended API sessions,
+// used or expired tickets, e-mails, registrations abandoned between their
+// steps and stale throttle counts, each by the Expires it was stored with.
+// Open sessions, live tickets and everything of esfreg's (accounts, the
+// register, requests, tokens) are kept. It runs in a transaction of its
+// own, after a request's has committed; a failure is logged.
+func (s *Server) pruneIfDue(ctx context.Context) {
+	now := s.clock.Now()
+	last := s.lastPrune.Load()
+	if d := now.UnixNano() - last; d >= 0 && d < int64(pruneEvery) || !s.lastPrune.CompareAndSwap(last, now.UnixNano()) {
 		return
 	}
-	s.lastPrune = now
-	cutoff := now.Add(-ret)
-	for id, sess := range s.sessions.byID {
-		ended := sess.Closed || now.Sub(sess.LastUsed) >= DefaultSessionIdle
-		if ended && sess.LastUsed.Before(cutoff) {
-			if s.sessions.open[sess.IIN] == id {
-				delete(s.sessions.open, sess.IIN)
+	if err := s.prune(ctx, now); err != nil {
+		s.log.Warn("retention: prune failed", "err", err)
+	}
+}
+
+// prune deletes every record whose Expires is not after now.
+func (s *Server) prune(ctx context.Context, now time.Time) error {
+	return s.store.Update(ctx, func(tx mockstore.Tx) error {
+		for _, kind := range []string{kindSession, kindTicket, kindMail, kindApp, kindFailure} {
+			if _, err := tx.DeleteExpired(kind, now); err != nil {
+				return err
 			}
-			delete(s.sessions.byID, id)
 		}
-	}
-	for k, t := range s.tickets {
-		if (t.Used && t.Issued.Before(cutoff)) || t.Expires.Before(cutoff) {
-			delete(s.tickets, k)
-		}
-	}
-	keep := s.outbox[:0]
-	for _, m := range s.outbox {
-		if !m.SentAt.Before(cutoff) {
-			keep = append(keep, m)
-		}
-	}
-	clear(s.outbox[len(keep):])
-	s.outbox = keep
+		return nil
+	})
 }

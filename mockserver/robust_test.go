@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +20,7 @@ import (
 	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
+	"github.com/esfkit/esf/mockserver/mockstore"
 )
 
 // Two heads' registrations of one BIN race: exactly one request is made.
@@ -158,14 +158,14 @@ func validIIN(t *testing.T, i int) string {
 	}
 }
 
-// A restart with a state file keeps every account and the register.
-func TestStateFileRestart(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
-	e := newEnv(t, func(o *mockserver.Options) { o.StateFile = path })
+// A restart over the same store keeps every account and the register.
+func TestStoreRestart(t *testing.T) {
+	store := mockstore.NewMemStore()
+	e := newEnv(t, func(o *mockserver.Options) { o.Store = store })
 	auth, sign := e.ks(certstest.FixtureIndividualAuth), e.ks(certstest.FixtureIndividualSign)
 	e.register(esfreg.Individual, auth, sign, form("keep@example.kz"), auth)
 
-	again := mockserver.NewTestServer(t, mockserver.FixedClock(at), func(o *mockserver.Options) { o.StateFile = path })
+	again := mockserver.NewTestServer(t, mockserver.FixedClock(at), func(o *mockserver.Options) { o.Store = store })
 	acct, err := again.Account(certstest.TestIIN)
 	require.NoError(t, err)
 	assert.Equal(t, "keep@example.kz", acct.Email)

@@ -103,11 +103,11 @@ var needsToken = map[string]bool{
 	"closeSessionBySignedCredentialsRequest": false,
 }
 
-// checkUsernameToken checks the WS-Security UsernameToken of a protected
-// operation: present (unless allowed missing), not throttled, the IIN's
-// account password. Every failure is the same security fault, whether the
-// IIN has an account or not.
-func (s *Server) checkUsernameToken(req *soap.Request) error {
+// checkUsernameToken checks, in r's transaction, the WS-Security
+// UsernameToken of a protected operation: present (unless allowed
+// missing), not throttled, the IIN's account password. Every failure is
+// the same security fault, whether the IIN has an account or not.
+func (s *Server) checkUsernameToken(r *request, req *soap.Request) error {
 	certOnly, protected := needsToken[req.Operation.Local]
 	if !protected {
 		return nil
@@ -119,8 +119,8 @@ func (s *Server) checkUsernameToken(req *soap.Request) error {
 		}
 		return newError(CodeSecurityError, "")
 	}
-	return s.checkPassword(t.Username, "", func() error {
-		err := s.Service().CheckPassword(t.Username, t.Password)
+	return s.checkPassword(r, t.Username, "", func() error {
+		err := s.Service().CheckPassword(r.ctx, t.Username, t.Password)
 		if err != nil && !errors.Is(err, esfreg.ErrPasswordInvalid) && !errors.Is(err, esfreg.ErrUserNotRegistered) {
 			return err
 		}
@@ -136,24 +136,35 @@ type errWrongPassword struct{ error }
 
 func (e errWrongPassword) Unwrap() error { return e.error }
 
-// checkPassword runs one password check of iin through the throttle:
-// refused at once while iin is locked out; check's failure counts against
-// iin when it is (or wraps) errWrongPassword or esfreg.ErrPasswordInvalid;
-// a success clears the count. field names the refused field.
-func (s *Server) checkPassword(iin, field string, check func() error) error {
-	if s.throttled(iin) {
+// checkPassword runs one password check of iin through the throttle, in
+// r's transaction: refused at once while iin is locked out; check's
+// failure counts against iin when it is (or wraps) errWrongPassword or
+// esfreg.ErrPasswordInvalid, and that count is kept though the request
+// fails (keep); a success clears the count. field names the refused
+// field.
+func (s *Server) checkPassword(r *request, iin, field string, check func() error) error {
+	locked, err := s.throttled(r, iin)
+	if err != nil {
+		return err
+	}
+	if locked {
 		return newError(CodeTooManyAttempts, field)
 	}
-	err := check()
+	err = check()
 	var wrong errWrongPassword
 	switch {
 	case errors.As(err, &wrong):
-		s.failedLogin(iin)
-		return wrong.error
+		if ferr := s.failedLogin(r, iin); ferr != nil {
+			return ferr
+		}
+		return keep{wrong.error}
 	case errors.Is(err, esfreg.ErrPasswordInvalid):
-		s.failedLogin(iin)
+		if ferr := s.failedLogin(r, iin); ferr != nil {
+			return ferr
+		}
+		return keep{err}
 	case err == nil:
-		s.clearFailures(iin)
+		return s.clearFailures(r, iin)
 	}
 	return err
 }
@@ -163,56 +174,60 @@ func (s *Server) checkPassword(iin, field string, check func() error) error {
 // a registration's current password alike — every further check of that
 // IIN is refused (TOO_MANY_ATTEMPTS) until the window has passed, even
 // with the right password. IINs without an account are counted alike.
+// The counts are kindFailure records in the store, so every replica
+// counts the same failures; each expires with the window and retention
+// prunes it.
 const (
 	MaxFailedLogins = 5
 	LoginWindow     = 15 * time.Minute
 )
 
-// maxThrottled bounds the failure table: past it, IINs whose failures are
-// all older than the window are swept out.
-const maxThrottled = 10000
-
-// throttled reports whether iin has too many recent failed password checks.
-func (s *Server) throttled(iin string) bool {
-	if iin == "" {
-		return false
+// failures returns iin's failed checks within the window.
+func failures(r *request, iin string) ([]time.Time, error) {
+	var list []time.Time
+	err := getJSON(r.tx, kindFailure, iin, &list)
+	if errors.Is(err, esfreg.ErrNotFound) {
+		return nil, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	recent := s.failures[iin][:0]
-	for _, t := range s.failures[iin] {
-		if now.Sub(t) < LoginWindow {
+	if err != nil {
+		return nil, err
+	}
+	recent := list[:0]
+	for _, t := range list {
+		if r.now.Sub(t) < LoginWindow {
 			recent = append(recent, t)
 		}
 	}
-	if len(recent) == 0 {
-		delete(s.failures, iin)
-		return false
-	}
-	s.failures[iin] = recent
-	return len(recent) >= MaxFailedLogins
+	return recent, nil
 }
 
-func (s *Server) failedLogin(iin string) {
+// throttled reports whether iin has too many recent failed password checks.
+func (s *Server) throttled(r *request, iin string) (bool, error) {
 	if iin == "" {
-		return
+		return false, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	if len(s.failures) >= maxThrottled {
-		for k, list := range s.failures {
-			if len(list) == 0 || now.Sub(list[len(list)-1]) >= LoginWindow {
-				delete(s.failures, k)
-			}
-		}
-	}
-	s.failures[iin] = append(s.failures[iin], now)
+	recent, err := failures(r, iin)
+	return len(recent) >= MaxFailedLogins, err
 }
 
-func (s *Server) clearFailures(iin string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.failures, iin)
+func (s *Server) failedLogin(r *request, iin string) error {
+	if iin == "" {
+		return nil
+	}
+	recent, err := failures(r, iin)
+	if err != nil {
+		return err
+	}
+	recent = append(recent, r.now)
+	return putJSON(r.tx, kindFailure, iin, iin, r.now.Add(LoginWindow), recent)
+}
+
+func (s *Server) clearFailures(r *request, iin string) error {
+	if iin == "" {
+		return nil
+	}
+	if _, err := r.tx.Record(kindFailure, iin); errors.Is(err, esfreg.ErrNotFound) {
+		return nil // most log-ins: no write
+	}
+	return r.tx.DeleteRecord(kindFailure, iin)
 }

@@ -24,13 +24,16 @@
 package mockserver
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/julienschmidt/httprouter"
@@ -38,6 +41,7 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/mockstore"
 )
 
 // Request body limits when Options leave them zero.
@@ -99,10 +103,10 @@ type Options struct {
 	// and e-mails are kept once over; zero means DefaultRetention,
 	// negative keeps them forever.
 	Retention time.Duration
-	// StateFile, when set, is loaded at start and rewritten (atomically:
-	// temporary file, fsync, rename) after every change, so nothing
-	// acknowledged is lost across a restart.
-	StateFile string
+	// Store keeps the state; nil means a fresh mockstore.NewMemStore (in
+	// memory, gone when the process ends). mockserver/sqlstore keeps it in
+	// SQLite or PostgreSQL. The Server does not close it.
+	Store mockstore.Store
 	// Mail relays every e-mail to an SMTP server as well as the outbox.
 	Mail MailOptions
 	// Logger receives a line per request and per e-mail; nil discards.
@@ -116,42 +120,44 @@ type Options struct {
 	PasswordHasher esfreg.PasswordHasher
 }
 
-// Server is the mock. Its methods are safe for concurrent use.
+// Server is the mock. Its methods are safe for concurrent use, and so are
+// several Servers (replicas, in several processes) over one Store: the
+// state is the store's alone; what a Server keeps in its process is a
+// cache of it, read again at each request's start (the clock's offset,
+// the trust, whether faults are queued).
 type Server struct {
 	opts   Options
 	log    *slog.Logger
 	clock  *clock
 	rand   io.Reader
 	router *httprouter.Router
+	store  mockstore.Store
+	hasher *cachedHasher
+	cas    map[certs.Algorithm]*certstest.CA // the default test CAs, nil with Options.Roots
+	// base is the trust Options give (or the default CAs); the control
+	// API's additions are in the store (kindTrust).
+	base certs.VerifyOptions
 
-	mu        sync.Mutex // guards everything below and the state file
-	store     *esfreg.MemStore
-	svc       *esfreg.Service
-	trust     certs.VerifyOptions
-	cas       map[certs.Algorithm]*certstest.CA // the default test CAs, nil with Options.Roots
-	outbox    []Mail
-	mailSeq   int       // the last e-mail's ID (IDs outlive pruned e-mails)
-	lastPrune time.Time // when pruneLocked last swept
-	faults    []queuedFault
-	tickets   map[string]*ticket      // by state
-	apps      map[string]*application // registration applications by ID
-	failures  map[string][]time.Time  // failed password checks by IIN
-	hasher    *cachedHasher
-	sessions
+	trustMu      sync.Mutex // serializes reloadTrust
+	trustGen     atomic.Int64
+	trust        atomic.Pointer[certs.VerifyOptions]
+	svc          atomic.Pointer[esfreg.Service]
+	faultsQueued atomic.Int64
+	lastPrune    atomic.Int64 // UnixNano of the last sweep, on the server's clock
 }
 
 // New returns a Server configured by opts.
 func New(opts Options) (*Server, error) {
 	s := &Server{
-		opts:     opts,
-		log:      opts.Logger,
-		clock:    newClock(opts.Now),
-		rand:     opts.Rand,
-		tickets:  map[string]*ticket{},
-		apps:     map[string]*application{},
-		failures: map[string][]time.Time{},
+		opts:  opts,
+		log:   opts.Logger,
+		clock: newClock(opts.Now),
+		rand:  opts.Rand,
+		store: opts.Store,
 	}
-	s.sessions.init()
+	if s.store == nil {
+		s.store = mockstore.NewMemStore()
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -166,56 +172,81 @@ func New(opts Options) (*Server, error) {
 	if s.opts.MaxStateBody <= 0 {
 		s.opts.MaxStateBody = DefaultMaxStateBody
 	}
-	s.trust = certs.VerifyOptions{Roots: opts.Roots, Intermediates: opts.Intermediates, CRLs: opts.CRLs}
-	if len(s.trust.Roots) == 0 {
+	var inner esfreg.PasswordHasher = esfreg.Bcrypt{Cost: s.opts.BcryptCost}
+	if s.opts.PasswordHasher != nil {
+		inner = s.opts.PasswordHasher
+	}
+	s.hasher = newCachedHasher(inner)
+	s.base = certs.VerifyOptions{Roots: opts.Roots, Intermediates: opts.Intermediates, CRLs: opts.CRLs}
+	if len(s.base.Roots) == 0 {
 		cas, err := defaultCAs(s.clock.Now())
 		if err != nil {
 			return nil, err
 		}
 		s.cas = cas
 		for _, alg := range []certs.Algorithm{certs.AlgorithmRSA, certs.AlgorithmGOST2015_512, certs.AlgorithmGOST2004} {
-			s.trust.Roots = append(s.trust.Roots, cas[alg].Intermediate(), cas[alg].Root())
+			s.base.Roots = append(s.base.Roots, cas[alg].Intermediate(), cas[alg].Root())
 		}
 	}
-	store := esfreg.NewMemStore()
-	if opts.StateFile != "" {
-		loaded, err := loadStateFile(opts.StateFile)
-		if err != nil {
-			return nil, err
-		}
-		if loaded != nil {
-			if store, err = s.restore(loaded); err != nil {
-				return nil, err
-			}
-		}
+	s.trustGen.Store(-1)
+	if err := s.refresh(context.Background()); err != nil {
+		return nil, err
 	}
-	s.setStore(store)
 	s.router = s.routes()
 	return s, nil
 }
 
-// setStore makes a fresh esfreg.Service over store.
-func (s *Server) setStore(store *esfreg.MemStore) {
-	s.store = store
-	trust := s.trust
-	if s.hasher == nil {
-		var inner esfreg.PasswordHasher = esfreg.Bcrypt{Cost: s.opts.BcryptCost}
-		if s.opts.PasswordHasher != nil {
-			inner = s.opts.PasswordHasher
+// reloadTrust reads the trust the control API added (kindTrust) and makes
+// a fresh esfreg.Service over it.
+func (s *Server) reloadTrust(ctx context.Context) error {
+	s.trustMu.Lock()
+	defer s.trustMu.Unlock()
+	var sh shared
+	var added []mockstore.Record
+	err := s.store.View(ctx, func(tx mockstore.Tx) error {
+		var err error
+		if sh, err = readShared(tx); err != nil {
+			return err
 		}
-		s.hasher = newCachedHasher(inner)
+		added, err = tx.RecordsOf(kindTrust, "")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mockserver: store: %w", err)
 	}
-	s.svc = esfreg.New(esfreg.Config{
+	if sh.TrustGen == s.trustGen.Load() {
+		return nil // another request reloaded it
+	}
+	trust := s.base
+	trust.Roots = slices.Clone(trust.Roots)
+	trust.CRLs = slices.Clone(trust.CRLs)
+	for _, r := range added {
+		switch r.Owner {
+		case "ca":
+			c, err := certs.ParseCertificate(r.Data)
+			if err != nil {
+				return fmt.Errorf("mockserver: stored CA %s: %w", r.Key, err)
+			}
+			trust.Roots = append(trust.Roots, c)
+		case "crl":
+			crl, err := certs.ParseCRL(r.Data)
+			if err != nil {
+				return fmt.Errorf("mockserver: stored CRL %s: %w", r.Key, err)
+			}
+			trust.CRLs = append(trust.CRLs, crl)
+		}
+	}
+	s.trust.Store(&trust)
+	s.svc.Store(esfreg.New(esfreg.Config{
 		Now:                 s.clock.Now,
 		Rand:                s.rand,
 		AllowTestIdentities: s.opts.AllowTestIdentities,
 		Trust:               &trust,
-		Accounts:            store,
-		Register:            store,
-		Requests:            store,
-		Tokens:              store,
+		Store:               mockstore.Esfreg(s.store),
 		Hasher:              s.hasher,
-	})
+	}))
+	s.trustGen.Store(sh.TrustGen)
+	return nil
 }
 
 // defaultCAs are the certstest CAs of every algorithm, built once at
@@ -261,7 +292,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.router.ServeHTTP(rec, r)
+	if err := s.refresh(r.Context()); err != nil {
+		s.writeError(rec, err)
+	} else {
+		s.router.ServeHTTP(rec, r)
+	}
 	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 }
 
@@ -275,27 +310,55 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-// Now returns the server's current time.
-func (s *Server) Now() time.Time { return s.clock.Now() }
-
-// SetTime sets the server's clock to t; it then runs on from t.
-func (s *Server) SetTime(t time.Time) { s.clock.Set(t) }
-
-// Advance moves the server's clock forward by d.
-func (s *Server) Advance(d time.Duration) { s.clock.Advance(d) }
-
-// Service returns the esfreg.Service holding the server's rules and state.
-func (s *Server) Service() *esfreg.Service {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.svc
+// Now returns the server's current time, as the store's clock offset
+// (which any replica's control API may have changed) makes it.
+func (s *Server) Now() time.Time {
+	_ = s.refresh(context.Background())
+	return s.clock.Now()
 }
 
-// clock is the server's adjustable clock: the base clock plus an offset.
+// SetTime sets the server's clock to t; it then runs on from t. A store
+// that fails is logged.
+func (s *Server) SetTime(t time.Time) {
+	if err := s.setClock(context.Background(), func(now time.Time, off time.Duration) time.Duration { return off + t.Sub(now) }); err != nil {
+		s.log.Error("set clock", "err", err)
+	}
+}
+
+// Advance moves the server's clock forward by d. A store that fails is
+// logged.
+func (s *Server) Advance(d time.Duration) {
+	if err := s.setClock(context.Background(), func(_ time.Time, off time.Duration) time.Duration { return off + d }); err != nil {
+		s.log.Error("advance clock", "err", err)
+	}
+}
+
+// setClock changes the stored clock offset: change gets the server's time
+// and the offset as stored, and returns the new offset.
+func (s *Server) setClock(ctx context.Context, change func(now time.Time, offset time.Duration) time.Duration) error {
+	return s.update(ctx, func(r *request) error {
+		sh, err := changeShared(r, func(sh *shared) {
+			sh.ClockOffset = change(s.clock.base().Add(sh.ClockOffset), sh.ClockOffset)
+		})
+		if err == nil {
+			r.after = append(r.after, func() { s.clock.setOffset(sh.ClockOffset) })
+		}
+		return err
+	})
+}
+
+// Service returns the esfreg.Service holding the server's rules over its
+// store.
+func (s *Server) Service() *esfreg.Service { return s.svc.Load() }
+
+// Store returns the server's store.
+func (s *Server) Store() mockstore.Store { return s.store }
+
+// clock is the server's adjustable clock: the base clock plus an offset,
+// which is the store's (settingShared), cached here.
 type clock struct {
-	mu     sync.Mutex
 	base   func() time.Time
-	offset time.Duration
+	offset atomic.Int64
 }
 
 func newClock(base func() time.Time) *clock {
@@ -305,23 +368,9 @@ func newClock(base func() time.Time) *clock {
 	return &clock{base: base}
 }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.base().Add(c.offset)
-}
+func (c *clock) Now() time.Time { return c.base().Add(time.Duration(c.offset.Load())) }
 
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset = t.Sub(c.base())
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset += d
-}
+func (c *clock) setOffset(d time.Duration) { c.offset.Store(int64(d)) }
 
 type lockedReader struct {
 	mu sync.Mutex

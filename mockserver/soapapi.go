@@ -1,8 +1,10 @@
 package mockserver
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -36,8 +38,10 @@ func (s *Server) handleWSDL(w http.ResponseWriter, r *http.Request, p httprouter
 	_, _ = w.Write(doc)
 }
 
-// soapOp answers one operation: the response body, or an error to fault with.
-type soapOp func(req *soap.Request) (soap.Field, error)
+// soapOp answers one operation: the response body, or an error to fault
+// with. An operation needing the UsernameToken (needsToken) checks it in
+// its transaction, through s.protected.
+type soapOp func(ctx context.Context, req *soap.Request) (soap.Field, error)
 
 // soapOps are the operations served, by service and request element.
 func (s *Server) soapOps(service string) map[string]soapOp {
@@ -83,15 +87,11 @@ func (s *Server) handleSOAP(w http.ResponseWriter, r *http.Request, p httprouter
 		soap.WriteClientFault(w, "Unexpected wrapper element {"+req.Operation.Space+"}"+name+" found")
 		return
 	}
-	if err := s.injected(strings.TrimSuffix(name, "Request")); err != nil {
+	if err := s.injected(r.Context(), strings.TrimSuffix(name, "Request")); err != nil {
 		s.writeFault(w, err)
 		return
 	}
-	if err := s.checkUsernameToken(req); err != nil {
-		s.writeFault(w, err)
-		return
-	}
-	body, err := op(req)
+	body, err := op(r.Context(), req)
 	if err != nil {
 		s.writeFault(w, err)
 		return
@@ -128,13 +128,13 @@ func field(req *soap.Request, name string) string {
 }
 
 // opVersion answers VersionService.getVersion.
-func (s *Server) opVersion(*soap.Request) (soap.Field, error) {
+func (s *Server) opVersion(context.Context, *soap.Request) (soap.Field, error) {
 	return soap.Text("version", Version), nil
 }
 
 // opCreateAuthTicket answers AuthService.createAuthTicket: a single-use
 // <authSign> ticket for the key holder's IIN.
-func (s *Server) opCreateAuthTicket(req *soap.Request) (soap.Field, error) {
+func (s *Server) opCreateAuthTicket(ctx context.Context, req *soap.Request) (soap.Field, error) {
 	iin := field(req, "iin")
 	if iin == "" {
 		return soap.Field{}, newError(esfreg.CodeFieldRequired, "iin")
@@ -143,17 +143,29 @@ func (s *Server) opCreateAuthTicket(req *soap.Request) (soap.Field, error) {
 	if err != nil {
 		return soap.Field{}, newError(esfreg.CodeFieldInvalid, "ttlInMinutes")
 	}
-	t, err := s.issueTicket(iin, ttl)
+	t, err := s.issueTicket(ctx, iin, ttl)
 	if err != nil {
 		return soap.Field{}, err
 	}
 	return soap.Group("createAuthTicketResponse", soap.Text("authTicketXml", t)), nil
 }
 
+// protected runs fn in one transaction after the UsernameToken check of
+// req (checkUsernameToken), so that the throttle's counts, the password
+// and what fn does are one.
+func (s *Server) protected(ctx context.Context, req *soap.Request, fn func(r *request) error) error {
+	return s.update(ctx, func(r *request) error {
+		if err := s.checkUsernameToken(r, req); err != nil {
+			return err
+		}
+		return fn(r)
+	})
+}
+
 // login checks a session log-in: the key's rules, the account, the
 // password (the UsernameToken's, when one is sent), the profile by tin and
 // businessProfileType.
-func (s *Server) login(req *soap.Request, cert *certs.Certificate) (*esfreg.LoginResult, error) {
+func (s *Server) login(r *request, req *soap.Request, cert *certs.Certificate) (*esfreg.LoginResult, error) {
 	creds := esfreg.Credentials{Certificate: cert, TIN: field(req, "tin"), ProfileType: esfreg.ProfileType(field(req, "businessProfileType"))}
 	if creds.TIN == "" {
 		return nil, newError(esfreg.CodeFieldRequired, "tin")
@@ -161,27 +173,39 @@ func (s *Server) login(req *soap.Request, cert *certs.Certificate) (*esfreg.Logi
 	if t := req.Security; t != nil && t.Username != "" {
 		// checkUsernameToken has checked the password, throttled.
 		creds.Login, creds.Password = t.Username, t.Password
-		return s.Service().Login(creds)
+		return s.Service().Login(r.ctx, creds)
 	}
 	// No UsernameToken (Options.AllowMissingUsernameToken, and only for
 	// the operations with a signed ticket): the ticket alone proves the
 	// key; the profile must still exist.
-	return s.Service().LoginWithKey(creds)
+	return s.Service().LoginWithKey(r.ctx, creds)
 }
 
 // opCreateSessionSigned answers SessionService.createSessionSigned: the
 // signed ticket proves the key (RSA or GOST).
-func (s *Server) opCreateSessionSigned(req *soap.Request) (soap.Field, error) {
-	cert, err := s.redeemTicket(field(req, "signedAuthTicket"))
+func (s *Server) opCreateSessionSigned(ctx context.Context, req *soap.Request) (soap.Field, error) {
+	v, doc, err := verifyTicket(field(req, "signedAuthTicket"))
 	if err != nil {
 		return soap.Field{}, err
 	}
-	return s.openSession(req, cert)
+	var sess *Session
+	err = s.protected(ctx, req, func(r *request) error {
+		cert, err := s.redeemTicket(r, v, doc)
+		if err != nil {
+			return err
+		}
+		sess, err = s.openLoginSession(r, req, cert)
+		return err
+	})
+	if err != nil {
+		return soap.Field{}, err
+	}
+	return soap.Group("createSessionResponse", soap.Text("sessionId", sess.ID)), nil
 }
 
 // opCreateSession answers SessionService.createSession: the certificate
 // alone, as before 2023; GOST 2015 keys are refused as the real server does.
-func (s *Server) opCreateSession(req *soap.Request) (soap.Field, error) {
+func (s *Server) opCreateSession(ctx context.Context, req *soap.Request) (soap.Field, error) {
 	cert, err := parseCertField(field(req, "x509Certificate"))
 	if err != nil {
 		return soap.Field{}, err
@@ -189,24 +213,23 @@ func (s *Server) opCreateSession(req *soap.Request) (soap.Field, error) {
 	if cert.Algorithm == certs.AlgorithmGOST2015_512 {
 		return soap.Field{}, newError(CodeMethodNotSupportGOST, "x509Certificate")
 	}
-	return s.openSession(req, cert)
-}
-
-func (s *Server) openSession(req *soap.Request, cert *certs.Certificate) (soap.Field, error) {
-	res, err := s.login(req, cert)
+	var sess *Session
+	err = s.protected(ctx, req, func(r *request) error {
+		sess, err = s.openLoginSession(r, req, cert)
+		return err
+	})
 	if err != nil {
-		return soap.Field{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, err := s.openSessionLocked(res.Account.IIN, res.Profile.TIN, res.Profile.Type)
-	if err != nil {
-		return soap.Field{}, err
-	}
-	if err := s.persistLocked(); err != nil {
 		return soap.Field{}, err
 	}
 	return soap.Group("createSessionResponse", soap.Text("sessionId", sess.ID)), nil
+}
+
+func (s *Server) openLoginSession(r *request, req *soap.Request, cert *certs.Certificate) (*Session, error) {
+	res, err := s.login(r, req, cert)
+	if err != nil {
+		return nil, err
+	}
+	return s.openSession(r, res.Account.IIN, res.Profile.TIN, res.Profile.Type)
 }
 
 // parseCertField reads x509Certificate: base64 DER, with or without PEM armour.
@@ -227,57 +250,83 @@ func parseCertField(v string) (*certs.Certificate, error) {
 	return c, nil
 }
 
-// session returns the open session named in the request, or the
-// sessionClosed fault.
-func (s *Server) session(req *soap.Request) (*Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, status := s.sessionStatusLocked(field(req, "sessionId"))
-	if status != SessionOK {
-		return nil, newError(CodeSessionClosed, "sessionId")
+// session returns the open session named in the request, marked used
+// now, or the sessionClosed fault.
+func (s *Server) session(r *request, req *soap.Request) (*Session, error) {
+	sess, status, err := s.sessionStatus(r, field(req, "sessionId"))
+	if err != nil {
+		return nil, err
 	}
-	sess.LastUsed = s.clock.Now()
-	cp := *sess
-	return &cp, nil
+	if status != SessionOK {
+		return nil, keep{newError(CodeSessionClosed, "sessionId")} // an idle session closed stays closed
+	}
+	sess.LastUsed = r.now
+	return sess, s.putSession(r, sess)
 }
 
 // opCloseSession answers SessionService.closeSession. With a
 // UsernameToken, only the token's user's own session is closed: another
 // user's is NOT_FOUND to him.
-func (s *Server) opCloseSession(req *soap.Request) (soap.Field, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := field(req, "sessionId")
-	sess, status := s.sessionStatusLocked(id)
-	if t := req.Security; t != nil && t.Username != "" && sess != nil && sess.IIN != t.Username {
-		status = SessionNotFound
-	}
-	if status == SessionOK {
-		s.closeSessionLocked(id)
-		status = SessionClosed
-		if err := s.persistLocked(); err != nil {
-			return soap.Field{}, err
+func (s *Server) opCloseSession(ctx context.Context, req *soap.Request) (soap.Field, error) {
+	var status string
+	err := s.protected(ctx, req, func(r *request) error {
+		id := field(req, "sessionId")
+		sess, st, err := s.sessionStatus(r, id)
+		if err != nil {
+			return err
 		}
+		if t := req.Security; t != nil && t.Username != "" && sess != nil && sess.IIN != t.Username {
+			st = SessionNotFound
+		}
+		if st == SessionOK {
+			if err := s.closeSession(r, id); err != nil {
+				return err
+			}
+			st = SessionClosed
+		}
+		status = st
+		return nil
+	})
+	if err != nil {
+		return soap.Field{}, err
 	}
 	return soap.Group("closeSessionResponse", soap.Text("status", status)), nil
 }
 
 // opSessionStatus answers SessionService.currentSessionStatus.
-func (s *Server) opSessionStatus(req *soap.Request) (soap.Field, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, status := s.sessionStatusLocked(field(req, "sessionId"))
+func (s *Server) opSessionStatus(ctx context.Context, req *soap.Request) (soap.Field, error) {
+	var status string
+	err := s.update(ctx, func(r *request) error {
+		_, st, err := s.sessionStatus(r, field(req, "sessionId"))
+		status = st
+		return err
+	})
+	if err != nil {
+		return soap.Field{}, err
+	}
 	return soap.Group("currentSessionStatusResponse", soap.Text("status", status)), nil
+}
+
+// sessionUser returns the session named in req (marked used) with its
+// user's account and the taxpayer of its profile.
+func (s *Server) sessionUser(ctx context.Context, req *soap.Request) (*Session, esfreg.Account, error) {
+	var sess *Session
+	var acct esfreg.Account
+	err := s.update(ctx, func(r *request) error {
+		var err error
+		if sess, err = s.session(r, req); err != nil {
+			return err
+		}
+		acct, err = s.Service().Account(r.ctx, sess.IIN)
+		return err
+	})
+	return sess, acct, err
 }
 
 // opCurrentUser answers SessionService.currentUser: the User with the
 // Taxpayer of the session's profile.
-func (s *Server) opCurrentUser(req *soap.Request) (soap.Field, error) {
-	sess, err := s.session(req)
-	if err != nil {
-		return soap.Field{}, err
-	}
-	acct, err := s.Account(sess.IIN)
+func (s *Server) opCurrentUser(ctx context.Context, req *soap.Request) (soap.Field, error) {
+	sess, acct, err := s.sessionUser(ctx, req)
 	if err != nil {
 		return soap.Field{}, err
 	}
@@ -290,7 +339,7 @@ func (s *Server) opCurrentUser(req *soap.Request) (soap.Field, error) {
 	if acct.Status != esfreg.StatusActive {
 		status = acct.Status
 	}
-	tp, err := s.Taxpayer(sess.TIN)
+	tp, err := s.Service().Taxpayer(ctx, sess.TIN)
 	if err != nil {
 		tp = esfreg.Taxpayer{TIN: sess.TIN}
 	}
@@ -340,12 +389,8 @@ func boolText(b bool) string {
 
 // opCurrentUserProfiles answers SessionService.currentUserProfiles: every
 // active profile of the session's user.
-func (s *Server) opCurrentUserProfiles(req *soap.Request) (soap.Field, error) {
-	sess, err := s.session(req)
-	if err != nil {
-		return soap.Field{}, err
-	}
-	acct, err := s.Account(sess.IIN)
+func (s *Server) opCurrentUserProfiles(ctx context.Context, req *soap.Request) (soap.Field, error) {
+	_, acct, err := s.sessionUser(ctx, req)
 	if err != nil {
 		return soap.Field{}, err
 	}
@@ -364,37 +409,49 @@ func (s *Server) opCurrentUserProfiles(req *soap.Request) (soap.Field, error) {
 
 // opCloseByCredentials answers SessionService.closeSessionByCredentials:
 // the certificate (and UsernameToken) close the user's open session.
-func (s *Server) opCloseByCredentials(req *soap.Request) (soap.Field, error) {
+func (s *Server) opCloseByCredentials(ctx context.Context, req *soap.Request) (soap.Field, error) {
 	cert, err := parseCertField(field(req, "x509Certificate"))
 	if err != nil {
 		return soap.Field{}, err
 	}
-	return s.closeByCredentials(req, cert)
+	return s.closeByCredentials(ctx, req, func(*request) (*certs.Certificate, error) { return cert, nil })
 }
 
 // opCloseBySignedCredentials answers SessionService.closeSessionBySignedCredentials.
-func (s *Server) opCloseBySignedCredentials(req *soap.Request) (soap.Field, error) {
-	cert, err := s.redeemTicket(field(req, "signedAuthTicket"))
+func (s *Server) opCloseBySignedCredentials(ctx context.Context, req *soap.Request) (soap.Field, error) {
+	v, doc, err := verifyTicket(field(req, "signedAuthTicket"))
 	if err != nil {
 		return soap.Field{}, err
 	}
-	return s.closeByCredentials(req, cert)
+	return s.closeByCredentials(ctx, req, func(r *request) (*certs.Certificate, error) { return s.redeemTicket(r, v, doc) })
 }
 
-func (s *Server) closeByCredentials(req *soap.Request, cert *certs.Certificate) (soap.Field, error) {
-	res, err := s.login(req, cert)
+// closeByCredentials closes the open session of the user cert (which
+// signer gives, in the transaction) logs in as.
+func (s *Server) closeByCredentials(ctx context.Context, req *soap.Request, signer func(*request) (*certs.Certificate, error)) (soap.Field, error) {
+	status := SessionNotFound
+	err := s.protected(ctx, req, func(r *request) error {
+		cert, err := signer(r)
+		if err != nil {
+			return err
+		}
+		res, err := s.login(r, req, cert)
+		if err != nil {
+			return err
+		}
+		var id string
+		switch err := getJSON(r.tx, kindOpenSession, res.Account.IIN, &id); {
+		case errors.Is(err, esfreg.ErrNotFound):
+			status = SessionNotFound
+			return nil
+		case err != nil:
+			return err
+		}
+		status = SessionClosed
+		return s.closeSession(r, id)
+	})
 	if err != nil {
 		return soap.Field{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	status := SessionNotFound
-	if id, ok := s.sessions.open[res.Account.IIN]; ok {
-		s.closeSessionLocked(id)
-		status = SessionClosed
-		if err := s.persistLocked(); err != nil {
-			return soap.Field{}, err
-		}
 	}
 	return soap.Group("closeSessionResponse", soap.Text("status", status)), nil
 }

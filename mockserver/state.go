@@ -1,20 +1,24 @@
 package mockserver
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/mockstore"
 )
 
 // State is everything the mock remembers, as Dump writes it and Load reads
-// it back: the esfreg stores (accounts, the register, requests, tokens),
-// API sessions, outstanding tickets, the outbox and the clock's offset.
-// Registrations between their steps are not kept: they start over.
+// it back: esfreg's state (accounts, the register, requests, tokens), API
+// sessions, outstanding tickets, the outbox, the clock's offset and the
+// CAs and CRLs the control API added. Registrations between their steps
+// and queued faults are not kept: they start over. It is the JSON state
+// file of earlier versions, which had no Trusted and CRLs.
 type State struct {
 	Version  int             `json:"version"`
 	Store    esfreg.MemState `json:"store"`
@@ -22,162 +26,217 @@ type State struct {
 	Tickets  []ticket        `json:"tickets"`
 	Mail     []Mail          `json:"mail"`
 	Clock    time.Duration   `json:"clockOffset"`
+	// Trusted and CRLs are DER, as Trust and AddCRL took them.
+	Trusted [][]byte `json:"trusted,omitempty"`
+	CRLs    [][]byte `json:"crls,omitempty"`
 }
 
 const stateVersion = 1
 
-// Dump returns the server's state as JSON.
-func (s *Server) Dump() ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return json.MarshalIndent(s.snapshotLocked(), "", "  ")
-}
+// Dump returns the server's state as JSON: one consistent snapshot of the
+// store.
+func (s *Server) Dump() ([]byte, error) { return s.dump(context.Background()) }
 
-func (s *Server) snapshotLocked() State {
-	st := State{Version: stateVersion, Store: s.store.Snapshot(), Mail: append([]Mail(nil), s.outbox...)}
-	for _, sess := range s.sessions.byID {
-		st.Sessions = append(st.Sessions, *sess)
-	}
-	for _, t := range s.tickets {
-		st.Tickets = append(st.Tickets, *t)
-	}
-	s.clock.mu.Lock()
-	st.Clock = s.clock.offset
-	s.clock.mu.Unlock()
-	return st
-}
-
-// Load replaces the server's state with a Dump.
-func (s *Server) Load(data []byte) error {
-	if err := checkJSONKeys(data); err != nil {
-		return fmt.Errorf("mockserver: state: %w", err)
-	}
+func (s *Server) dump(ctx context.Context) ([]byte, error) {
 	var st State
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("mockserver: state: %w", err)
+	err := s.view(ctx, func(r *request) error {
+		var err error
+		st, err = snapshot(r.tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if st.Version != stateVersion {
-		return fmt.Errorf("mockserver: state version %d, this server reads %d", st.Version, stateVersion)
+	return json.MarshalIndent(st, "", "  ")
+}
+
+// snapshot reads the whole state in tx.
+func snapshot(tx mockstore.Tx) (State, error) {
+	st := State{Version: stateVersion}
+	var err error
+	if st.Store.Accounts, err = tx.Accounts(); err != nil {
+		return st, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	store, err := s.restore(&st)
+	if st.Store.Changes, err = tx.AllChanges(); err != nil {
+		return st, err
+	}
+	if st.Store.Requests, err = tx.Requests(); err != nil {
+		return st, err
+	}
+	if st.Store.Tokens, err = tx.Tokens(); err != nil {
+		return st, err
+	}
+	if err := decodeAll(tx, kindSession, &st.Sessions); err != nil {
+		return st, err
+	}
+	if err := decodeAll(tx, kindTicket, &st.Tickets); err != nil {
+		return st, err
+	}
+	if err := decodeAll(tx, kindMail, &st.Mail); err != nil {
+		return st, err
+	}
+	sh, err := readShared(tx)
+	if err != nil {
+		return st, err
+	}
+	st.Clock = sh.ClockOffset
+	trust, err := tx.RecordsOf(kindTrust, "")
+	if err != nil {
+		return st, err
+	}
+	for _, r := range trust {
+		if r.Owner == "crl" {
+			st.CRLs = append(st.CRLs, r.Data)
+		} else {
+			st.Trusted = append(st.Trusted, r.Data)
+		}
+	}
+	return st, nil
+}
+
+// decodeAll appends every record of kind to *list, in key order.
+func decodeAll[T any](tx mockstore.Records, kind string, list *[]T) error {
+	recs, err := tx.RecordsOf(kind, "")
 	if err != nil {
 		return err
 	}
-	s.setStore(store)
-	return s.persistLocked()
-}
-
-// restore applies st to everything but the esfreg store, which it returns.
-func (s *Server) restore(st *State) (*esfreg.MemStore, error) {
-	store, err := esfreg.NewMemStoreFrom(st.Store)
-	if err != nil {
-		return nil, fmt.Errorf("mockserver: state: %w", err)
-	}
-	s.sessions.init()
-	for i := range st.Sessions {
-		sess := st.Sessions[i]
-		s.sessions.byID[sess.ID] = &sess
-		if !sess.Closed {
-			s.sessions.open[sess.IIN] = sess.ID
+	for _, r := range recs {
+		var v T
+		if err := json.Unmarshal(r.Data, &v); err != nil {
+			return fmt.Errorf("mockserver: %s %s: %w", kind, r.Key, err)
 		}
-	}
-	s.tickets = map[string]*ticket{}
-	for i := range st.Tickets {
-		t := st.Tickets[i]
-		s.tickets[t.State] = &t
-	}
-	s.outbox = append([]Mail(nil), st.Mail...)
-	s.mailSeq = 0
-	for _, m := range s.outbox {
-		s.mailSeq = max(s.mailSeq, m.ID)
-	}
-	s.clock.mu.Lock()
-	s.clock.offset = st.Clock
-	s.clock.mu.Unlock()
-	s.apps = map[string]*application{} // registrations in progress start over
-	return store, nil
-}
-
-// Reset forgets everything: accounts, register, sessions, mail; the clock
-// runs on the base clock again.
-func (s *Server) Reset() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sessions.init()
-	s.tickets = map[string]*ticket{}
-	s.apps = map[string]*application{}
-	s.outbox = nil
-	s.mailSeq = 0
-	s.faults = nil
-	s.failures = map[string][]time.Time{}
-	s.clock.mu.Lock()
-	s.clock.offset = 0
-	s.clock.mu.Unlock()
-	s.setStore(esfreg.NewMemStore())
-	return s.persistLocked()
-}
-
-// persistLocked writes the state file, if there is one: to a temporary
-// file beside it, synced, then renamed over it, so a crash leaves either
-// the old state or the new. s.mu is held.
-func (s *Server) persistLocked() error {
-	path := s.opts.StateFile
-	if path == "" {
-		return nil
-	}
-	data, err := json.Marshal(s.snapshotLocked())
-	if err != nil {
-		return fmt.Errorf("mockserver: state: %w", err)
-	}
-	return writeFileAtomic(path, data)
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("mockserver: state file: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("mockserver: state file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("mockserver: state file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("mockserver: state file: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("mockserver: state file: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+		*list = append(*list, v)
 	}
 	return nil
 }
 
-// loadStateFile reads a state file; a missing file is no state (nil).
-func loadStateFile(path string) (*State, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+// Load replaces the server's state with a Dump, in one transaction: all of
+// it or, on any error, none.
+func (s *Server) Load(data []byte) error { return s.load(context.Background(), data) }
+
+func (s *Server) load(ctx context.Context, data []byte) error {
+	st, err := ParseState(data)
 	if err != nil {
-		return nil, fmt.Errorf("mockserver: state file: %w", err)
+		return err
+	}
+	// Checked in memory first: a bad state changes nothing.
+	if _, err := esfreg.NewMemStoreFrom(st.Store); err != nil {
+		return fmt.Errorf("mockserver: state: %w", err)
+	}
+	err = s.update(ctx, func(r *request) error {
+		if err := r.tx.Clear(); err != nil {
+			return err
+		}
+		return s.restore(r, st)
+	})
+	if err != nil {
+		return err
+	}
+	return s.refresh(ctx)
+}
+
+// ParseState reads a Dump (or an earlier version's JSON state file).
+func ParseState(data []byte) (*State, error) {
+	if err := checkJSONKeys(data); err != nil {
+		return nil, fmt.Errorf("mockserver: state: %w", err)
 	}
 	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("mockserver: state file %s: %w", path, err)
+		return nil, fmt.Errorf("mockserver: state: %w", err)
 	}
 	if st.Version != stateVersion {
-		return nil, fmt.Errorf("mockserver: state file %s: version %d, this server reads %d", path, st.Version, stateVersion)
+		return nil, fmt.Errorf("mockserver: state version %d, this server reads %d", st.Version, stateVersion)
 	}
 	return &st, nil
+}
+
+// restore writes st into r's (cleared) transaction.
+func (s *Server) restore(r *request, st *State) error {
+	for _, a := range st.Store.Accounts {
+		if err := r.tx.CreateAccount(a); err != nil {
+			return fmt.Errorf("mockserver: state: account %s: %w", a.IIN, err)
+		}
+	}
+	for _, c := range st.Store.Changes {
+		if err := r.tx.AddChange(c); err != nil {
+			return fmt.Errorf("mockserver: state: change of %s: %w", c.Taxpayer.TIN, err)
+		}
+	}
+	for _, q := range st.Store.Requests {
+		if err := r.tx.CreateRequest(q); err != nil {
+			return fmt.Errorf("mockserver: state: request %s: %w", q.ID, err)
+		}
+	}
+	for _, t := range st.Store.Tokens {
+		if err := r.tx.CreateToken(t); err != nil {
+			return fmt.Errorf("mockserver: state: token %s: %w", t.Key, err)
+		}
+	}
+	for i := range st.Sessions {
+		sess := &st.Sessions[i]
+		if err := s.putSession(r, sess); err != nil {
+			return err
+		}
+		if !sess.Closed {
+			if err := insertJSON(r.tx, kindOpenSession, sess.IIN, sess.IIN, time.Time{}, sess.ID); err != nil {
+				return fmt.Errorf("mockserver: state: second open session of %s: %w", sess.IIN, err)
+			}
+		}
+	}
+	for i := range st.Tickets {
+		if err := s.putTicket(r, &st.Tickets[i]); err != nil {
+			return err
+		}
+	}
+	last := 0
+	for _, m := range st.Mail {
+		var expires time.Time
+		if ret := s.retention(); ret >= 0 {
+			expires = m.SentAt.Add(ret)
+		}
+		if err := putJSON(r.tx, kindMail, seqKey(m.ID), strings.ToLower(m.To), expires, m); err != nil {
+			return err
+		}
+		last = max(last, m.ID)
+	}
+	if err := putJSON(r.tx, kindSetting, settingMailSeq, "", time.Time{}, last); err != nil {
+		return err
+	}
+	for _, der := range st.Trusted {
+		if err := putTrust(r, "ca", der); err != nil {
+			return err
+		}
+	}
+	for _, der := range st.CRLs {
+		if err := putTrust(r, "crl", der); err != nil {
+			return err
+		}
+	}
+	// A new generation: every replica reloads the trust.
+	_, err := changeShared(r, func(sh *shared) { sh.ClockOffset, sh.Faults = st.Clock, 0; sh.TrustGen = time.Now().UnixNano() })
+	return err
+}
+
+func putTrust(r *request, owner string, der []byte) error {
+	sum := sha256.Sum256(der)
+	return r.tx.PutRecord(kindTrust, mockstore.Record{Key: hex.EncodeToString(sum[:]), Owner: owner, Data: der})
+}
+
+// Reset forgets everything: accounts, register, sessions, mail, queued
+// faults, the trust the control API added; the clock runs on the base
+// clock again.
+func (s *Server) Reset() error { return s.reset(context.Background()) }
+
+func (s *Server) reset(ctx context.Context) error {
+	err := s.update(ctx, func(r *request) error {
+		if err := r.tx.Clear(); err != nil {
+			return err
+		}
+		_, err := changeShared(r, func(sh *shared) { *sh = shared{TrustGen: time.Now().UnixNano()} })
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.refresh(ctx)
 }

@@ -1,7 +1,9 @@
 package mockserver
 
 import (
+	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,22 +40,23 @@ type authSign struct {
 
 // issueTicket makes a ticket for iin (empty for the portal's log-in ticket,
 // which does not know the IIN yet) and returns its XML.
-func (s *Server) issueTicket(iin string, ttl time.Duration) (string, error) {
+func (s *Server) issueTicket(ctx context.Context, iin string, ttl time.Duration) (string, error) {
 	if ttl <= 0 {
 		ttl = DefaultTicketTTL
 	}
-	state, err := s.randomHex(16)
+	var t ticket
+	err := s.update(ctx, func(r *request) error {
+		state, err := s.randomHex(16)
+		if err != nil {
+			return err
+		}
+		t = ticket{State: state, IIN: iin, Issued: r.now, Expires: r.now.Add(ttl)}
+		return s.putTicket(r, &t)
+	})
 	if err != nil {
 		return "", err
 	}
-	now := s.clock.Now()
-	t := &ticket{State: state, IIN: iin, Issued: now, Expires: now.Add(ttl)}
-	s.mu.Lock()
-	s.pruneTicketsLocked(now)
-	s.pruneLocked(now)
-	s.tickets[state] = t
-	s.mu.Unlock()
-	doc := authSign{TimeMark: strconv.FormatInt(now.UnixMilli(), 10), State: state, IIN: iin}
+	doc := authSign{TimeMark: strconv.FormatInt(t.Issued.UnixMilli(), 10), State: t.State, IIN: iin}
 	if iin != "" {
 		doc.TTLInMinutes = strconv.Itoa(int(ttl / time.Minute))
 	}
@@ -64,52 +67,67 @@ func (s *Server) issueTicket(iin string, ttl time.Duration) (string, error) {
 	return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + string(out), nil
 }
 
-// pruneTicketsLocked drops tickets expired long ago, so they cannot pile up.
-func (s *Server) pruneTicketsLocked(now time.Time) {
-	if len(s.tickets) < 1024 {
-		return
+// putTicket stores t; retention may prune it once it has expired and the
+// window has passed.
+func (s *Server) putTicket(r *request, t *ticket) error {
+	var expires time.Time
+	if ret := s.retention(); ret >= 0 {
+		expires = t.Expires.Add(ret)
 	}
-	for k, t := range s.tickets {
-		if now.After(t.Expires.Add(time.Hour)) {
-			delete(s.tickets, k)
-		}
-	}
+	return putJSON(r.tx, kindTicket, t.State, t.IIN, expires, t)
 }
 
-// redeemTicket verifies a signed ticket: the XML signature, then that the
-// server issued the ticket, that it is unused and unexpired, and that its
-// IIN (if it names one) is the signer's. The ticket is used up. It returns
-// the signer's certificate.
-func (s *Server) redeemTicket(signed string) (*certs.Certificate, error) {
+// verifyTicket verifies a signed ticket's XML signature and reads it: the
+// expensive part of redeeming, done before any transaction.
+func verifyTicket(signed string) (*xmlsig.Verified, authSign, error) {
+	var doc authSign
 	if strings.TrimSpace(signed) == "" {
-		return nil, newError(CodeInvalidAuthTicket, "signedAuthTicket")
+		return nil, doc, newError(CodeInvalidAuthTicket, "signedAuthTicket")
 	}
 	v, err := xmlsig.Verify([]byte(signed), xmlsig.VerifyOptions{})
 	if err != nil {
 		e := newError(CodeSignatureNotValid, "signedAuthTicket")
 		e.Description = err.Error()
-		return nil, e
+		return nil, doc, e
 	}
-	var doc authSign
 	if err := xml.Unmarshal(v.Signed, &doc); err != nil || doc.State == "" {
-		return nil, newError(CodeInvalidAuthTicket, "signedAuthTicket")
+		return nil, doc, newError(CodeInvalidAuthTicket, "signedAuthTicket")
 	}
-	now := s.clock.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tickets[doc.State]
+	return v, doc, nil
+}
+
+// redeemTicket checks, in r's transaction, that the server issued the
+// verified ticket doc, that it is unused and unexpired, and that its IIN
+// (if it names one) is the signer's; the ticket is used up. A ticket
+// found expired is used up too, and that stays (keep).
+func (s *Server) redeemTicket(r *request, v *xmlsig.Verified, doc authSign) (*certs.Certificate, error) {
+	var t ticket
+	err := getJSON(r.tx, kindTicket, doc.State, &t)
+	if errors.Is(err, esfreg.ErrNotFound) {
+		return nil, newError(CodeAuthTicketNotFound, "signedAuthTicket")
+	}
+	if err != nil {
+		return nil, err
+	}
 	switch {
-	case !ok || t.Used:
+	case t.Used:
 		return nil, newError(CodeAuthTicketNotFound, "signedAuthTicket")
 	case doc.IIN != t.IIN:
 		return nil, newError(CodeInvalidAuthTicket, "signedAuthTicket")
-	case now.After(t.Expires):
+	case r.now.After(t.Expires):
 		t.Used = true
-		return nil, newError(CodeAuthTicketExpired, "signedAuthTicket")
+		if err := s.putTicket(r, &t); err != nil {
+			return nil, err
+		}
+		return nil, keep{newError(CodeAuthTicketExpired, "signedAuthTicket")}
 	case t.IIN != "" && v.Signer.IIN != t.IIN:
 		return nil, newError(esfreg.CodeIINNotValid, "signedAuthTicket")
 	}
 	t.Used = true
+	if err := s.putTicket(r, &t); err != nil {
+		return nil, err
+	}
+	r.spent = &t
 	return v.Signer, nil
 }
 

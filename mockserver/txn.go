@@ -1,0 +1,205 @@
+package mockserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/mockstore"
+)
+
+// The mock's own records in its store (mockstore.Records), by kind. The
+// invariants rest on their keys: one open session per user is one
+// kindOpenSession record per IIN, inserted (not put), so two log-ins that
+// race — in one process or in two replicas — cannot both insert it.
+const (
+	kindSession     = "session"       // by session ID, owner the IIN
+	kindOpenSession = "open-session"  // by IIN: the ID of the user's open session
+	kindTicket      = "ticket"        // by state
+	kindApp         = "application"   // registrations between steps, by ID
+	kindMail        = "mail"          // by mailKey(ID), owner the address in lower case
+	kindFailure     = "login-failure" // failed password checks, by IIN
+	kindFault       = "fault"         // queued faults, by seqKey
+	kindTrust       = "trust"         // CAs and CRLs added, by SHA-256; owner "ca" or "crl"
+	kindSetting     = "setting"       // settingShared, settingMailSeq, settingFaultSeq
+)
+
+const (
+	// settingShared holds what every replica reads at each request's
+	// start: the clock's offset, the trust generation, the queued faults.
+	settingShared = "shared"
+	// settingMailSeq is the last e-mail's ID; settingFaultSeq the last
+	// queued fault's.
+	settingMailSeq  = "mail-seq"
+	settingFaultSeq = "fault-seq"
+)
+
+// shared is the settingShared record.
+type shared struct {
+	// ClockOffset is added to the base clock (Options.Now).
+	ClockOffset time.Duration `json:"clockOffset"`
+	// TrustGen counts changes to the trust (Trust, AddCRL, Reset, Load):
+	// a replica whose generation differs reloads it.
+	TrustGen int64 `json:"trustGen"`
+	// Faults is how many queued faults are left; at 0 no request looks.
+	Faults int `json:"faults"`
+}
+
+// getJSON reads the record kind/key into v.
+func getJSON(tx mockstore.Records, kind, key string, v any) error {
+	r, err := tx.Record(kind, key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		return fmt.Errorf("mockserver: record %s/%s: %w", kind, key, err)
+	}
+	return nil
+}
+
+// putJSON stores v as the record kind/key.
+func putJSON(tx mockstore.Records, kind, key, owner string, expires time.Time, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("mockserver: record %s/%s: %w", kind, key, err)
+	}
+	return tx.PutRecord(kind, mockstore.Record{Key: key, Owner: owner, Expires: expires, Data: data})
+}
+
+// insertJSON stores v as a new record kind/key, or returns esfreg.ErrExists.
+func insertJSON(tx mockstore.Records, kind, key, owner string, expires time.Time, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("mockserver: record %s/%s: %w", kind, key, err)
+	}
+	return tx.InsertRecord(kind, mockstore.Record{Key: key, Owner: owner, Expires: expires, Data: data})
+}
+
+// readShared returns the settingShared record; none is the zero value.
+func readShared(tx mockstore.Records) (shared, error) {
+	var sh shared
+	err := getJSON(tx, kindSetting, settingShared, &sh)
+	if errors.Is(err, esfreg.ErrNotFound) {
+		err = nil
+	}
+	return sh, err
+}
+
+// nextSeq increments the counter record key and returns its new value.
+func nextSeq(tx mockstore.Records, key string) (int, error) {
+	var n int
+	if err := getJSON(tx, kindSetting, key, &n); err != nil && !errors.Is(err, esfreg.ErrNotFound) {
+		return 0, err
+	}
+	n++
+	return n, putJSON(tx, kindSetting, key, "", time.Time{}, n)
+}
+
+// seqKey is a sequence number as a key that sorts in order.
+func seqKey(n int) string { return fmt.Sprintf("%020d", n) }
+
+// keep marks an error that refuses the request after its transaction
+// commits: what the refusal itself wrote (a failed password check's count,
+// a ticket expired on use) must stay.
+type keep struct{ error }
+
+func (k keep) Unwrap() error { return k.error }
+
+// request is one request's work in the store: its transaction, and what to
+// do once it has committed (relay e-mail).
+type request struct {
+	ctx   context.Context // carries tx for esfreg's rules
+	tx    mockstore.Tx
+	now   time.Time
+	after []func()
+	// spent is the ticket the request redeemed: if the request fails,
+	// its transaction rolls back, but the ticket stays used.
+	spent *ticket
+}
+
+// update runs fn in one read-write transaction of the store, with the
+// esfreg Service's rules joining it (esfreg.ContextWithTx). fn's error
+// rolls everything back, except a keep error, which commits first. What
+// fn queued with r.after runs once the commit succeeded. The store may
+// run fn again after a serialization conflict: fn must act only through
+// r.tx and r.after.
+func (s *Server) update(ctx context.Context, fn func(r *request) error) error {
+	var kept error
+	var after []func()
+	var spent *ticket
+	err := s.store.Update(ctx, func(tx mockstore.Tx) error {
+		r := &request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx, now: s.clock.Now()}
+		kept = nil
+		err := fn(r)
+		var k keep
+		if errors.As(err, &k) {
+			kept, err = k.error, nil
+		}
+		after, spent = r.after, r.spent
+		return err
+	})
+	if err != nil {
+		if spent != nil {
+			s.spendTicket(ctx, spent)
+		}
+		return err
+	}
+	s.pruneIfDue(ctx)
+	for _, f := range after {
+		f()
+	}
+	return kept
+}
+
+// view runs fn in a read-only transaction.
+func (s *Server) view(ctx context.Context, fn func(r *request) error) error {
+	return s.store.View(ctx, func(tx mockstore.Tx) error {
+		return fn(&request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx, now: s.clock.Now()})
+	})
+}
+
+// refresh reads, at a request's start, what the control API of any
+// replica may have changed: the clock's offset, the trust, whether faults
+// are queued.
+func (s *Server) refresh(ctx context.Context) error {
+	var sh shared
+	err := s.store.View(ctx, func(tx mockstore.Tx) error {
+		var err error
+		sh, err = readShared(tx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mockserver: store: %w", err)
+	}
+	s.clock.setOffset(sh.ClockOffset)
+	s.faultsQueued.Store(int64(sh.Faults))
+	if sh.TrustGen != s.trustGen.Load() {
+		return s.reloadTrust(ctx)
+	}
+	return nil
+}
+
+// changeShared applies change to the settingShared record in r's
+// transaction.
+func changeShared(r *request, change func(*shared)) (shared, error) {
+	sh, err := readShared(r.tx)
+	if err != nil {
+		return sh, err
+	}
+	change(&sh)
+	return sh, putJSON(r.tx, kindSetting, settingShared, "", time.Time{}, sh)
+}
+
+// spendTicket marks t used after its request failed: a signed ticket is
+// good for one attempt, whatever the attempt's outcome.
+func (s *Server) spendTicket(ctx context.Context, t *ticket) {
+	err := s.store.Update(ctx, func(tx mockstore.Tx) error {
+		return s.putTicket(&request{ctx: ctx, tx: tx, now: s.clock.Now()}, t)
+	})
+	if err != nil {
+		s.log.Warn("ticket not marked used after a failed request", "err", err)
+	}
+}
