@@ -80,8 +80,7 @@ func TestRetention(t *testing.T) {
 	assert.Empty(t, s.records(t, kindTicket), "the expired ticket")
 	// The idle session's name (kindOpenSession) outlives it, one per user
 	// at most: the user's next log-in replaces it.
-	again := s.openTest(t, "222222222222")
-	assert.NotEqual(t, idle.ID, again.ID)
+	assert.NotEqual(t, idle.ID, s.openTest(t, "222222222222").ID)
 
 	// A state saved and loaded goes on counting from the last ID.
 	dump, err := s.Dump()
