@@ -53,8 +53,8 @@ const ownerFile = "owner"
 // makeBase makes a cluster's folder, with the socket folder inside,
 // belonging to the user the server runs as. Folders left by dead test
 // processes are removed first.
-func makeBase(cred *syscall.Credential) (string, error) {
-	parent, err := tempParent(cred)
+func makeBase(dir string, cred *syscall.Credential) (string, error) {
+	parent, err := tempParent(dir, cred)
 	if err != nil {
 		return "", err
 	}
@@ -86,19 +86,27 @@ func owner(pid int) string {
 	return fmt.Sprintf("%d %s\n", pid, pidNamespace())
 }
 
-// tempParent returns the folder to make clusters in: the temporary
-// folder, or, when the server runs as another user who cannot reach it,
-// /tmp.
-func tempParent(cred *syscall.Credential) (string, error) {
-	if cred == nil {
-		return os.TempDir(), nil
+// tempParent returns the folder to make a cluster in: dir, or else a
+// memory file system or the temporary folder (see Options.Dir), falling
+// back to /tmp when the server runs as another user who cannot reach
+// them.
+func tempParent(dir string, cred *syscall.Credential) (string, error) {
+	if dir != "" {
+		if cred != nil && !traversable(dir, cred) {
+			return "", fmt.Errorf("pgtest: the user %d, whom postgres runs as, cannot reach %s (each folder on the way needs o+x)", cred.Uid, dir)
+		}
+		return dir, nil
 	}
-	for _, d := range []string{os.TempDir(), "/tmp"} {
-		if traversable(d, cred) {
+	candidates := []string{os.TempDir(), "/tmp"}
+	if m := memDir(); m != "" {
+		candidates = append([]string{m}, candidates...)
+	}
+	for _, d := range candidates {
+		if cred == nil || traversable(d, cred) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("pgtest: the user %d, whom postgres runs as, can reach neither %s nor /tmp", cred.Uid, os.TempDir())
+	return "", fmt.Errorf("pgtest: the user %d, whom postgres runs as, can reach none of %v", cred.Uid, candidates)
 }
 
 // traversable reports whether the user cred can pass through dir and
@@ -153,12 +161,12 @@ func sweep(parent string) {
 			continue
 		}
 		pid, err := strconv.Atoi(f[0])
-		if err != nil || pid <= 0 || processAlive(pid) {
+		if err != nil || pid <= 0 || alive(pid) {
 			continue
 		}
 		if pm, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid")); err == nil {
 			line, _, _ := strings.Cut(string(pm), "\n")
-			if pid, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && processAlive(pid) {
+			if pid, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && alive(pid) {
 				continue
 			}
 		}
@@ -166,7 +174,8 @@ func sweep(parent string) {
 	}
 }
 
-// processAlive reports whether the process pid exists.
+// processAlive reports whether the process pid exists, if only as a
+// zombie.
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)

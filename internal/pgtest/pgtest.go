@@ -78,6 +78,12 @@ type Options struct {
 	// StartTimeout bounds each wait for the server to accept
 	// connections; zero means DefaultStartTimeout.
 	StartTimeout time.Duration
+	// Dir is the folder to make the cluster's folder in. Empty means
+	// /dev/shm where it is a memory file system with at least 1 GiB
+	// free (creating a database there takes a tenth of the time it takes
+	// on a disk), else the temporary folder (os.TempDir), else /tmp:
+	// the first the server's user can reach when running as root.
+	Dir string
 }
 
 // Cluster is a PostgreSQL cluster in a temporary folder, with its server
@@ -129,7 +135,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := makeBase(cred)
+	base, err := makeBase(opts.Dir, cred)
 	if err != nil {
 		return nil, err
 	}

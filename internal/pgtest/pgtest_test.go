@@ -343,3 +343,93 @@ func TestSweepRemovesWhatDeadProcessesLeft(t *testing.T) {
 		require.Equal(t, kept, err == nil, "%s kept", filepath.Base(dir))
 	}
 }
+
+// BenchmarkNewDatabase measures creating (and dropping) a database.
+func BenchmarkNewDatabase(b *testing.B) {
+	c := Shared(b)
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		name := fmt.Sprintf("bench_%d", i)
+		if err := c.CreateDatabase(ctx, name); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.DropDatabase(ctx, name); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestTraversable(t *testing.T) {
+	stranger := &syscall.Credential{Uid: 54321, Gid: 54321}
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o700))
+	require.False(t, traversable(dir, stranger), "a folder on the way is closed to others")
+	_, err := tempParent(dir, stranger)
+	require.ErrorContains(t, err, "cannot reach")
+
+	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o711))
+	// t.TempDir's own folders are 0700 too: open the way up.
+	for d := filepath.Dir(filepath.Dir(dir)); d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		require.NoError(t, os.Chmod(d, 0o711))
+	}
+	require.True(t, traversable(dir, stranger))
+	got, err := tempParent(dir, stranger)
+	require.NoError(t, err)
+	require.Equal(t, dir, got)
+}
+
+// A server that cannot start says why, with its log, and leaves nothing
+// behind.
+func TestStartFailure(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{
+			name: "bad setting",
+			opts: Options{Settings: map[string]string{"shared_buffers": "lots"}},
+			want: []string{"postgres exited while starting", `invalid value for parameter "shared_buffers": "lots"`},
+		},
+		{
+			name: "too slow",
+			opts: Options{StartTimeout: time.Nanosecond},
+			want: []string{"not accepting connections after 1ns", "context deadline exceeded"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			Shared(t) // skips where PostgreSQL is not installed
+			dir, err := os.MkdirTemp(memDir(), "pgtest-failure-")
+			require.NoError(t, err)
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			require.NoError(t, os.Chmod(dir, 0o755))
+			tt.opts.Dir = dir
+
+			c, err := Start(context.Background(), tt.opts)
+			require.Error(t, err)
+			require.Nil(t, c)
+			for _, w := range tt.want {
+				require.Contains(t, err.Error(), w)
+			}
+			left, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			require.Empty(t, left, "the cluster's folder is removed")
+		})
+	}
+}
+
+func TestSharedNeedsMain(t *testing.T) {
+	shared.Lock()
+	shared.inMain = false
+	shared.Unlock()
+	t.Cleanup(func() {
+		shared.Lock()
+		shared.inMain = true
+		shared.Unlock()
+	})
+	r := &recorder{TB: t}
+	r.run(func(tb testing.TB) { Shared(tb) })
+	require.Contains(t, r.failed, "os.Exit(pgtest.Main(m))")
+}

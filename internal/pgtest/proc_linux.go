@@ -62,3 +62,18 @@ func alive(pid int) bool {
 	state, _, ok := stat(pid)
 	return ok && state != "Z" && state != "X"
 }
+
+// memDir returns /dev/shm when it is a memory file system (tmpfs) with at
+// least 1 GiB free, else "". Containers often give it 64 MiB only: too
+// little for clusters of about 40 MB and 8 MB a database.
+func memDir() string {
+	const dir, tmpfsMagic, minFree = "/dev/shm", 0x01021994, 1 << 30
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil || st.Type != tmpfsMagic {
+		return ""
+	}
+	if uint64(st.Bavail)*uint64(st.Bsize) < minFree {
+		return ""
+	}
+	return dir
+}

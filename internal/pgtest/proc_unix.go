@@ -20,3 +20,6 @@ func children(int) []int { return nil }
 
 // alive reports whether the process pid exists.
 func alive(pid int) bool { return processAlive(pid) }
+
+// memDir returns "": the temporary folder is used.
+func memDir() string { return "" }
