@@ -14,8 +14,10 @@ import (
 )
 
 // EnvBinDir names an environment variable that, when set, names the
-// folder holding initdb and postgres (to test against another PostgreSQL
-// version); the search below is then skipped.
+// folder holding initdb and postgres, to test against another PostgreSQL
+// version; otherwise they are looked for on PATH (through symbolic links),
+// then in the newest /usr/lib/postgresql/*/bin (Debian) or
+// /usr/pgsql-*/bin (the PostgreSQL RPMs).
 const EnvBinDir = "ESF_PG_BINDIR"
 
 // installDirs are where distributions install the server programs, one

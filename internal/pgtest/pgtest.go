@@ -73,7 +73,8 @@ type Options struct {
 	Fsync bool
 	// Settings are further server settings (name → value, as in
 	// postgresql.conf), passed as -c name=value; they override the
-	// package's own, Fsync's included.
+	// package's own, Fsync's included. Leave port, listen_addresses and
+	// unix_socket_directories alone: DSN and URL assume the package's.
 	Settings map[string]string
 	// StartTimeout bounds each wait for the server to accept
 	// connections; zero means DefaultStartTimeout.
@@ -450,8 +451,10 @@ func stopProcess(ctx context.Context, p *process, sig syscall.Signal) error {
 // timeout, for them to be gone.
 func killProcess(p *process, timeout time.Duration) error {
 	pid := p.cmd.Process.Pid
-	// Each server process leads a process group of its own (besides
-	// archive and restore commands it starts): kill the groups.
+	// Stopped, the postmaster starts no process while its children are
+	// listed. Each child leads a process group of its own (with the
+	// archive or restore commands it runs): kill the groups.
+	syscall.Kill(pid, syscall.SIGSTOP)
 	kids := children(pid)
 	syscall.Kill(pid, syscall.SIGKILL)
 	for _, k := range kids {
