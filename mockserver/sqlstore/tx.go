@@ -1,0 +1,460 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/mockstore"
+)
+
+// tx is a mockstore.Tx over one *sql.Tx. Every statement runs with the ctx
+// given to Update or View.
+type tx struct {
+	ctx      context.Context
+	s        *Store
+	tx       *sql.Tx
+	st       *statements
+	readOnly bool
+	// err is the first database error: the transaction may not commit.
+	err error
+}
+
+var _ mockstore.Tx = (*tx)(nil)
+
+// stmt returns statement q bound to the transaction.
+func (t *tx) stmt(q query) *sql.Stmt { return t.tx.StmtContext(t.ctx, t.st[q]) }
+
+// fail wraps a database error and marks the transaction failed: after an
+// error a PostgreSQL transaction can only roll back, and SQLite may have
+// rolled back already (SQLITE_FULL, SQLITE_IOERR). Update then rolls back
+// whatever fn returns.
+func (t *tx) fail(op string, err error) error {
+	e := t.s.fail(op, err)
+	if t.err == nil {
+		t.err = e
+	}
+	return e
+}
+
+// writable refuses a write in a View.
+func (t *tx) writable() error {
+	if t.readOnly {
+		return esfreg.ErrReadOnly
+	}
+	return nil
+}
+
+// exec runs a write statement and returns how many rows it changed.
+func (t *tx) exec(op string, q query, args ...any) (int64, error) {
+	res, err := t.stmt(q).ExecContext(t.ctx, args...)
+	if err != nil {
+		return 0, t.fail(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, t.fail(op, err)
+	}
+	return n, nil
+}
+
+// insert runs an INSERT … ON CONFLICT DO NOTHING: no row inserted is
+// esfreg.ErrExists.
+func (t *tx) insert(op string, q query, args ...any) error {
+	n, err := t.exec(op, q, args...)
+	switch {
+	case err != nil:
+		return err
+	case n == 0:
+		return esfreg.ErrExists
+	}
+	return nil
+}
+
+// getJSON reads the one JSON value q selects by key.
+func getJSON[T any](t *tx, op string, q query, key string) (T, error) {
+	var (
+		v    T
+		data []byte
+	)
+	if err := t.stmt(q).QueryRowContext(t.ctx, key).Scan(&data); errors.Is(err, sql.ErrNoRows) {
+		return v, esfreg.ErrNotFound
+	} else if err != nil {
+		return v, t.fail(op, err)
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("sqlstore: %s %s: decode: %w", op, key, err)
+	}
+	return v, nil
+}
+
+// listJSON reads the JSON values q selects, in its order.
+func listJSON[T any](t *tx, op string, q query, args ...any) ([]T, error) {
+	rows, err := t.stmt(q).QueryContext(t.ctx, args...)
+	if err != nil {
+		return nil, t.fail(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var data sql.RawBytes
+		if err := rows.Scan(&data); err != nil {
+			return nil, t.fail(op, err)
+		}
+		var v T
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, fmt.Errorf("sqlstore: %s: decode: %w", op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.fail(op, err)
+	}
+	return out, nil
+}
+
+// encode marshals a value for its data column.
+func encode(op, key string, v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: %s %s: encode: %w", op, key, err)
+	}
+	return data, nil
+}
+
+// putJSON reads the value of key with get, lets update change it, and
+// writes it back with put (UPDATE … SET data = ? WHERE key = ?).
+func putJSON[T any](t *tx, op string, get, put query, key string, update func(*T) error, setKey func(*T)) (T, error) {
+	var zero T
+	if err := t.writable(); err != nil {
+		return zero, err
+	}
+	v, err := getJSON[T](t, op, get, key)
+	if err != nil {
+		return zero, err
+	}
+	if err := update(&v); err != nil {
+		return zero, err
+	}
+	setKey(&v) // the key does not change
+	data, err := encode(op, key, v)
+	if err != nil {
+		return zero, err
+	}
+	if _, err := t.exec(op, put, data, key); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// Account implements esfreg.AccountStore.
+func (t *tx) Account(iin string) (esfreg.Account, error) {
+	return getJSON[esfreg.Account](t, "account", qAccount, iin)
+}
+
+// CreateAccount implements esfreg.AccountStore.
+func (t *tx) CreateAccount(a esfreg.Account) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	data, err := encode("create account", a.IIN, a)
+	if err != nil {
+		return err
+	}
+	if err := t.insert("create account", qInsertAccount, a.IIN, data); err != nil {
+		return err
+	}
+	return t.index(a.IIN, nil, tins(a.Profiles))
+}
+
+// UpdateAccount implements esfreg.AccountStore, keeping profile_tins in
+// step with the account's profiles.
+func (t *tx) UpdateAccount(iin string, update func(*esfreg.Account) error) (esfreg.Account, error) {
+	var old []string
+	a, err := putJSON(t, "update account", qAccount, qUpdateAccount, iin, func(a *esfreg.Account) error {
+		old = tins(a.Profiles)
+		return update(a)
+	}, func(a *esfreg.Account) { a.IIN = iin })
+	if err != nil {
+		return esfreg.Account{}, err
+	}
+	return a, t.index(iin, old, tins(a.Profiles))
+}
+
+// tins returns the distinct TINs of profiles, sorted.
+func tins(profiles []esfreg.Profile) []string {
+	out := make([]string, 0, len(profiles))
+	for _, p := range profiles {
+		out = append(out, p.TIN)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// index moves iin's rows in profile_tins from the TINs old to new (both
+// sorted, distinct).
+func (t *tx) index(iin string, old, new []string) error {
+	for _, tin := range old {
+		if _, found := slices.BinarySearch(new, tin); !found {
+			if _, err := t.exec("update account: index", qDeleteHolder, tin, iin); err != nil {
+				return err
+			}
+		}
+	}
+	for _, tin := range new {
+		if _, found := slices.BinarySearch(old, tin); !found {
+			if _, err := t.exec("update account: index", qInsertHolder, tin, iin); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ProfilesByTIN implements esfreg.AccountStore through profile_tins.
+func (t *tx) ProfilesByTIN(tin string) ([]esfreg.Profile, error) {
+	accounts, err := listJSON[esfreg.Account](t, "profiles by TIN", qProfilesByTIN, tin)
+	if err != nil {
+		return nil, err
+	}
+	var out []esfreg.Profile
+	for _, a := range accounts {
+		for _, p := range a.Profiles {
+			if p.TIN == tin {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Accounts implements esfreg.AccountStore.
+func (t *tx) Accounts() ([]esfreg.Account, error) {
+	return listJSON[esfreg.Account](t, "accounts", qAccounts)
+}
+
+// AddChange implements esfreg.RegisterStore.
+func (t *tx) AddChange(c esfreg.Change) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	data, err := encode("add change", c.Taxpayer.TIN, c)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec("add change", qAddChange, c.Taxpayer.TIN, data)
+	return err
+}
+
+// Changes implements esfreg.RegisterStore.
+func (t *tx) Changes(tin string) ([]esfreg.Change, error) {
+	return listJSON[esfreg.Change](t, "changes", qChanges, tin)
+}
+
+// AllChanges implements esfreg.RegisterStore.
+func (t *tx) AllChanges() ([]esfreg.Change, error) {
+	return listJSON[esfreg.Change](t, "all changes", qAllChanges)
+}
+
+// CreateRequest implements esfreg.RequestStore.
+func (t *tx) CreateRequest(r esfreg.Request) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	data, err := encode("create request", r.ID, r)
+	if err != nil {
+		return err
+	}
+	return t.insert("create request", qInsertRequest, r.ID, data)
+}
+
+// Request implements esfreg.RequestStore.
+func (t *tx) Request(id string) (esfreg.Request, error) {
+	return getJSON[esfreg.Request](t, "request", qRequest, id)
+}
+
+// UpdateRequest implements esfreg.RequestStore.
+func (t *tx) UpdateRequest(id string, update func(*esfreg.Request) error) (esfreg.Request, error) {
+	return putJSON(t, "update request", qRequest, qUpdateRequest, id, update, func(r *esfreg.Request) { r.ID = id })
+}
+
+// Requests implements esfreg.RequestStore.
+func (t *tx) Requests() ([]esfreg.Request, error) {
+	return listJSON[esfreg.Request](t, "requests", qRequests)
+}
+
+// CreateToken implements esfreg.TokenStore.
+func (t *tx) CreateToken(tk esfreg.Token) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	data, err := encode("create token", tk.Key, tk)
+	if err != nil {
+		return err
+	}
+	return t.insert("create token", qInsertToken, tk.Key, data)
+}
+
+// Token implements esfreg.TokenStore.
+func (t *tx) Token(key string) (esfreg.Token, error) {
+	return getJSON[esfreg.Token](t, "token", qToken, key)
+}
+
+// UpdateToken implements esfreg.TokenStore.
+func (t *tx) UpdateToken(key string, update func(*esfreg.Token) error) (esfreg.Token, error) {
+	return putJSON(t, "update token", qToken, qUpdateToken, key, update, func(tk *esfreg.Token) { tk.Key = key })
+}
+
+// Tokens implements esfreg.TokenStore.
+func (t *tx) Tokens() ([]esfreg.Token, error) {
+	return listJSON[esfreg.Token](t, "tokens", qTokens)
+}
+
+// The range of times Expires can hold: int64 nanoseconds since 1970.
+var (
+	minExpires = time.Unix(0, -1<<63)
+	maxExpires = time.Unix(0, 1<<63-1)
+)
+
+// recordArgs returns the columns of r after kind and key: owner, expires
+// (Unix nanoseconds, NULL when zero) and data.
+func recordArgs(op, kind string, r mockstore.Record) ([]any, error) {
+	var expires any
+	if !r.Expires.IsZero() {
+		if r.Expires.Before(minExpires) || r.Expires.After(maxExpires) {
+			return nil, fmt.Errorf("sqlstore: %s %s/%s: expiry %v is outside the years 1678–2262", op, kind, r.Key, r.Expires)
+		}
+		expires = r.Expires.UnixNano()
+	}
+	data := r.Data
+	if data == nil {
+		data = []byte{} // NOT NULL
+	}
+	return []any{kind, r.Key, r.Owner, expires, data}, nil
+}
+
+// expiresTime turns the expires column back into a time, in UTC.
+func expiresTime(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
+// Record implements mockstore.Records.
+func (t *tx) Record(kind, key string) (mockstore.Record, error) {
+	r := mockstore.Record{Key: key}
+	var expires sql.NullInt64
+	err := t.stmt(qRecord).QueryRowContext(t.ctx, kind, key).Scan(&r.Owner, &expires, &r.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mockstore.Record{}, esfreg.ErrNotFound
+	} else if err != nil {
+		return mockstore.Record{}, t.fail("record", err)
+	}
+	r.Expires = expiresTime(expires)
+	return r, nil
+}
+
+// InsertRecord implements mockstore.Records.
+func (t *tx) InsertRecord(kind string, r mockstore.Record) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	args, err := recordArgs("insert record", kind, r)
+	if err != nil {
+		return err
+	}
+	return t.insert("insert record", qInsertRecord, args...)
+}
+
+// PutRecord implements mockstore.Records.
+func (t *tx) PutRecord(kind string, r mockstore.Record) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	args, err := recordArgs("put record", kind, r)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec("put record", qPutRecord, args...)
+	return err
+}
+
+// DeleteRecord implements mockstore.Records.
+func (t *tx) DeleteRecord(kind, key string) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	_, err := t.exec("delete record", qDeleteRecord, kind, key)
+	return err
+}
+
+// RecordsOf implements mockstore.Records.
+func (t *tx) RecordsOf(kind, owner string) ([]mockstore.Record, error) {
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if owner == "" {
+		rows, err = t.stmt(qRecordsOf).QueryContext(t.ctx, kind)
+	} else {
+		rows, err = t.stmt(qRecordsOfOwner).QueryContext(t.ctx, kind, owner)
+	}
+	if err != nil {
+		return nil, t.fail("records of", err)
+	}
+	defer rows.Close()
+	var out []mockstore.Record
+	for rows.Next() {
+		var (
+			r       mockstore.Record
+			expires sql.NullInt64
+		)
+		if err := rows.Scan(&r.Key, &r.Owner, &expires, &r.Data); err != nil {
+			return nil, t.fail("records of", err)
+		}
+		r.Expires = expiresTime(expires)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.fail("records of", err)
+	}
+	return out, nil
+}
+
+// DeleteExpired implements mockstore.Records.
+func (t *tx) DeleteExpired(kind string, before time.Time) (int, error) {
+	if err := t.writable(); err != nil {
+		return 0, err
+	}
+	var limit int64
+	switch {
+	case before.Before(minExpires):
+		return 0, nil
+	case before.After(maxExpires):
+		limit = 1<<63 - 1
+	default:
+		limit = before.UnixNano()
+	}
+	n, err := t.exec("delete expired", qDeleteExpired, kind, limit)
+	return int(n), err
+}
+
+// Clear implements mockstore.Tx: it deletes every row of every table
+// (DELETE, not TRUNCATE, which is not MVCC-safe in PostgreSQL).
+func (t *tx) Clear() error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	for _, table := range clearTables {
+		if _, err := t.tx.ExecContext(t.ctx, "DELETE FROM "+table); err != nil {
+			return t.fail("clear "+table, err)
+		}
+	}
+	return nil
+}
