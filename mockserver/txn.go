@@ -127,13 +127,14 @@ type request struct {
 // run fn again after a serialization conflict: fn must act only through
 // r.tx and r.after.
 func (s *Server) update(ctx context.Context, fn func(r *request) error) error {
-	var kept error
+	var kept, fnErr error
 	var after []func()
 	var spent *ticket
 	err := s.store.Update(ctx, func(tx mockstore.Tx) error {
 		r := &request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx, now: s.clock.Now()}
 		kept = nil
 		err := fn(r)
+		fnErr = err
 		var k keep
 		if errors.As(err, &k) {
 			kept, err = k.error, nil
@@ -145,6 +146,9 @@ func (s *Server) update(ctx context.Context, fn func(r *request) error) error {
 		if spent != nil {
 			s.spendTicket(ctx, spent)
 		}
+		if err != fnErr {
+			return storeFailed(err) // the transaction, not a rule, failed
+		}
 		return err
 	}
 	s.pruneIfDue(ctx)
@@ -153,6 +157,29 @@ func (s *Server) update(ctx context.Context, fn func(r *request) error) error {
 	}
 	return kept
 }
+
+// storeFailed is the answer to a request whose transaction could not
+// start or commit (a full disk, a lost database): SYSTEM_DOWN, with the
+// cause, and nothing of the request kept.
+func storeFailed(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	e := newError(CodeInternal, "")
+	e.Message = "Внутренняя ошибка системы: изменения не сохранены (" + err.Error() + ")"
+	e.English = "the store failed, nothing of the request was kept: " + err.Error()
+	e.Description = e.Message
+	return &storeError{apiError: e, err: err}
+}
+
+// storeError is storeFailed's error: the answer, and the store's error
+// for errors.Is.
+type storeError struct {
+	*apiError
+	err error
+}
+
+func (e *storeError) Unwrap() []error { return []error{e.apiError, e.err} }
 
 // view runs fn in a read-only transaction.
 func (s *Server) view(ctx context.Context, fn func(r *request) error) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -52,10 +51,23 @@ the endpoints and how to get a test key store:
 alg rsa|gost; the PIN is in the X-PIN header: Qwerty12). Key stores are
 issued only with the built-in test CAs, that is without --trust.
 
-With --state FILE the state (accounts, register, sessions, mail, clock) is
-loaded from FILE at start and rewritten after every change — to a temporary
-file, fsynced, renamed over FILE — before the change is acknowledged, so
-nothing acknowledged is lost across a restart or a kill.
+State. Without --state or --db it is in memory and gone on exit. With
+--state FILE it is an SQLite database at FILE (created if absent; WAL mode,
+one transaction per request, so nothing acknowledged is lost to a crash or
+kill -9, and a request whose commit fails — a full disk — leaves no
+trace). A FILE holding the JSON state file of earlier versions is imported
+once: the JSON is moved to FILE.imported.json and FILE becomes the
+database. With --db postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=disable
+it is in PostgreSQL, and any number of replicas of the mock may serve one
+database: every rule (one registration per BIN, one open API session per
+user, single-use tickets and links, the log-in throttle) and the control
+API's clock, faults and trust hold across them. Schema migrations are
+applied at start. Closed sessions, used tickets, mail and abandoned
+registrations are pruned after --retention.
+
+Passwords are hashed with bcrypt at --bcrypt-cost (default 4, bcrypt's
+least): the passwords in a sandbox are test passwords, and a higher cost
+caps registrations and log-ins per second. Raise it if real ones may come.
 
 Safe by default, as the real ESF:
   - the SOAP operations the real ESF protects with a WS-Security
@@ -96,6 +108,8 @@ type mockConfig struct {
 	seed     []esfreg.Taxpayer
 	seedFile string
 	level    slog.Level
+	// statePath is --state (SQLite), dbURL --db (PostgreSQL).
+	statePath, dbURL string
 	// loopback: --addr is a loopback address, reachable from this machine only.
 	loopback bool
 	// generatedToken: the control token was generated at start (printed once).
@@ -127,7 +141,8 @@ func loopbackAddr(addr string) bool {
 func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 	var trust, crls multiFlag
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on host:port; port 0 picks a free one")
-	state := fs.String("state", "", "keep the state in this JSON `FILE` (written at the first change); default: in memory")
+	state := fs.String("state", "", "keep the state in the SQLite database `FILE` (created if absent; an earlier version's JSON state file is imported once); default: in memory")
+	dbURL := fs.String("db", "", "keep the state in PostgreSQL at this `URL` (postgres://…), shared by any number of replicas")
 	fs.Var(&trust, "trust", "trust this CA certificate `FILE` (DER or PEM); repeat for more; default: the built-in test CAs")
 	fs.Var(&crls, "crl", "check revocation against this CRL `FILE` (DER or PEM); repeat for more")
 	seed := fs.String("seed", "", "publish the taxpayers of this JSON `FILE` at start (format above)")
@@ -199,7 +214,13 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 			return nil, fmt.Errorf("%w: --seed %w", errUsage, err)
 		}
 	}
-	cfg.opts.StateFile = *state
+	if *state != "" && *dbURL != "" {
+		return nil, fmt.Errorf("%w: give --state or --db, not both", errUsage)
+	}
+	if u := *dbURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		return nil, fmt.Errorf("%w: --db %s: want a postgres:// URL", errUsage, redactURL(u))
+	}
+	cfg.statePath, cfg.dbURL = *state, *dbURL
 	cfg.opts.AllowTestIdentities = *allowTest
 	cfg.opts.AllowMissingUsernameToken = *allowNoToken
 	for name, d := range map[string]time.Duration{"read-header-timeout": *readHeaderTimeout, "read-timeout": *readTimeout, "write-timeout": *writeTimeout, "idle-timeout": *idleTimeout} {
@@ -242,6 +263,17 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 	return cfg, nil
 }
 
+// stateName says where the state is kept, for the banner and the log.
+func (c *mockConfig) stateName() string {
+	switch {
+	case c.dbURL != "":
+		return "PostgreSQL " + redactURL(c.dbURL)
+	case c.statePath != "":
+		return "SQLite " + c.statePath
+	}
+	return "(memory)"
+}
+
 // readSeed reads a --seed file: a JSON array of esfreg.Taxpayer.
 func readSeed(path string) ([]esfreg.Taxpayer, error) {
 	data, err := readLimited(path, maxSeedSize)
@@ -279,6 +311,12 @@ func mockServe(ctx context.Context, fs *flagSet, args []string, stdout, stderr i
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.level}))
 	cfg.opts.Logger = log
 
+	store, err := openStore(ctx, cfg, log, stderr)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	cfg.opts.Store = store
 	srv, err := mockserver.New(cfg.opts)
 	if err != nil {
 		return err
@@ -311,7 +349,7 @@ func mockServe(ctx context.Context, fs *flagSet, args []string, stdout, stderr i
 
 	base := baseURL(ln.Addr())
 	printMockBanner(stdout, base, cfg)
-	log.Info("mock server started", "addr", ln.Addr().String(), "url", base, "state", cmp.Or(cfg.opts.StateFile, "(memory)"))
+	log.Info("mock server started", "addr", ln.Addr().String(), "url", base, "state", cfg.stateName())
 
 	select {
 	case err := <-served:
@@ -371,8 +409,8 @@ func printMockBanner(out io.Writer, base string, cfg *mockConfig) {
 	} else {
 		fmt.Fprintln(w, "test key stores: not issued, since --trust replaces the built-in test CAs")
 	}
-	if cfg.opts.StateFile != "" {
-		fmt.Fprintf(w, "state file:  %s\n", cfg.opts.StateFile)
+	if cfg.statePath != "" || cfg.dbURL != "" {
+		fmt.Fprintf(w, "state:       %s\n", cfg.stateName())
 	} else {
 		fmt.Fprintln(w, "state:       in memory (lost on exit; keep it with --state FILE)")
 	}

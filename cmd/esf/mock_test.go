@@ -184,10 +184,10 @@ func TestMockServeHealthzAndGracefulShutdown(t *testing.T) {
 }
 
 func TestMockServeStateSurvivesRestart(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
+	state := filepath.Join(t.TempDir(), "mock.db")
 
 	m := startMock(t, "--state", state, "--allow-test-identities")
-	assert.Contains(t, m.stdout.String(), "state file:  "+state)
+	assert.Contains(t, m.stdout.String(), "state:       SQLite "+state)
 	code, _ := taxpayerName(t, m.base, mockTIN)
 	require.Equal(t, http.StatusNotFound, code)
 	publishTaxpayer(t, m.base)
@@ -206,12 +206,49 @@ func TestMockServeStateSurvivesRestart(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, code)
 }
 
+// A --state FILE holding an earlier version's JSON state file is imported
+// once into an SQLite database at FILE; the JSON is kept beside it.
+func TestMockServeImportsJSONStateOnce(t *testing.T) {
+	// A JSON state file as the earlier --state wrote it: a Dump.
+	m := startMock(t, "--allow-test-identities")
+	publishTaxpayer(t, m.base)
+	code, _, dump := mockDo(t, http.MethodGet, m.base+"/_mock/state", "")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, exitOK, m.stop(t))
+	state := filepath.Join(t.TempDir(), "state.json")
+	require.NoError(t, os.WriteFile(state, dump, 0o600))
+
+	m = startMock(t, "--state", state, "--allow-test-identities")
+	code, name := taxpayerName(t, m.base, mockTIN)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, `ТОО "Тест"`, name)
+	require.Equal(t, exitOK, m.stop(t))
+	assert.Contains(t, m.stderr.String(), "imported the JSON state file "+state)
+	kept, err := os.ReadFile(state + ".imported.json")
+	require.NoError(t, err, "the JSON is kept")
+	assert.Equal(t, dump, kept)
+	head := make([]byte, 16)
+	f, err := os.Open(state)
+	require.NoError(t, err)
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	require.NoError(t, err)
+	assert.Equal(t, "SQLite format 3\x00", string(head), "FILE is the database now")
+
+	// Once: the next start opens the database and imports nothing.
+	m = startMock(t, "--state", state, "--allow-test-identities")
+	code, _ = taxpayerName(t, m.base, mockTIN)
+	assert.Equal(t, http.StatusOK, code)
+	require.Equal(t, exitOK, m.stop(t))
+	assert.NotContains(t, m.stderr.String(), "imported the JSON")
+}
+
 // TestMockServeStateSurvivesKill runs esf mock serve as a process (this
 // test binary, run as esf) and kills it with SIGKILL right after the mock
 // acknowledged a change: the change is in the state file all the same.
 func TestMockServeStateSurvivesKill(t *testing.T) {
 	dir := t.TempDir()
-	state := filepath.Join(dir, "state.json")
+	state := filepath.Join(dir, "mock.db")
 	start := func() (*exec.Cmd, string, *syncBuffer) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		t.Cleanup(cancel)

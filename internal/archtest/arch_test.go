@@ -27,6 +27,10 @@ var layers = [][]string{
 	{"agreement"},
 	{"esfreg"},
 	{"esfclient"},
+	{"mockserver/mockstore"},
+	{"mockserver/sqlstore"},
+	{"mockserver/sqlstore/sqlite", "mockserver/sqlstore/postgres"},
+	{"mockserver/storetest"},
 	{"mockserver"},
 	{"conformance"},
 	{"cmd/esf"},
@@ -40,6 +44,8 @@ var thirdParty = map[string][]string{
 	"github.com/russellhaering/goxmldsig":    {"xmlsig", "agreement"},
 	"github.com/julienschmidt/httprouter":    {"mockserver"},
 	"golang.org/x/crypto":                    {"esfreg"},
+	"modernc.org/sqlite":                     {"mockserver/sqlstore/sqlite"},
+	"github.com/jackc/pgx/v5":                {"mockserver/sqlstore/postgres"},
 	"github.com/stretchr/testify":            {}, // tests only
 	"github.com/jonboulle/clockwork":         {}, // goxmldsig's, never ours
 	"github.com/esfkit/esf/internal/testref": {}, // tests only

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The sandbox on SQLite: `esf mock serve --state FILE` with the binary's
+# default flags, driven by `esf mock load` (complete registrations and
+# SOAP session cycles), measured so that the figures hold on a shared
+# machine:
+#
+#   - two sandboxes run side by side: one empty, one populated with
+#     ACCOUNTS accounts (esf mock populate); the rounds alternate between
+#     them (empty round 1, full round 1, full round 2, empty round 2, …),
+#     ROUNDS rounds (at least 5);
+#   - the figure is the mock's CPU time per flow (utime+stime of the mock's
+#     process over the timed phase, from /proc, esf mock load
+#     --server-pid), and the capacity it implies on this machine's cores:
+#     cores / CPU per flow; the client's own CPU is not counted;
+#   - p99 is of the whole flow as C concurrent clients see it;
+#   - it prints each round, then the minimum and the median per side and
+#     flow, and the start-up time and RSS of the full sandbox.
+#
+#   bash bench/sandbox.sh
+#   ROUNDS=5 ACCOUNTS=100000 C=32 bash bench/sandbox.sh
+#
+# Everything is on loopback: no network.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ROUNDS=${ROUNDS:-5}
+ACCOUNTS=${ACCOUNTS:-100000}
+C=${C:-32}
+NSESS=${NSESS:-2000}
+NREG=${NREG:-300}
+CORES=$(nproc)
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+go build -o "$tmp/esf" ./cmd/esf
+esf=$tmp/esf
+
+# serve NAME: starts a sandbox on DB $tmp/NAME.db; sets url_NAME, pid_NAME.
+serve() {
+	local name=$1 start end
+	start=$(date +%s.%N)
+	"$esf" mock serve --addr 127.0.0.1:0 --state "$tmp/$name.db" --log-level error >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	local pid=$!
+	pids+=("$pid")
+	until grep -q '^listening on' "$tmp/$name.out" 2>/dev/null; do
+		kill -0 "$pid" || { cat "$tmp/$name.err"; exit 1; }
+		sleep 0.01
+	done
+	end=$(date +%s.%N)
+	printf -v "url_$name" '%s' "$(sed -n 's/^listening on //p' "$tmp/$name.out")"
+	printf -v "pid_$name" '%s' "$pid"
+	printf -v "startup_$name" '%s' "$(echo "$end - $start" | bc)"
+}
+
+rss() { awk '/VmRSS/ {print $2/1024 " MB"}' "/proc/$1/status"; }
+
+serve empty
+serve full
+echo "== populating the full sandbox with $ACCOUNTS accounts"
+"$esf" mock populate --url "$url_full" --accounts "$ACCOUNTS" >"$tmp/populate.json"
+cat "$tmp/populate.json"
+# Restart the full sandbox: its start-up with ACCOUNTS accounts.
+kill "$pid_full"; wait "$pid_full" 2>/dev/null || true
+serve full
+echo "start-up with $ACCOUNTS accounts: ${startup_full} s (listening line after exec), RSS $(rss "$pid_full")"
+
+run() { # side flow n
+	local side=$1 flow=$2 n=$3 url pid
+	url=url_$side; pid=pid_$side
+	"$esf" mock load --url "${!url}" --flow "$flow" --n "$n" --c "$C" --server-pid "${!pid}" 2>>"$tmp/load.err" |
+		python3 -c "import json,sys; r=json.load(sys.stdin); print('$side', '$flow', r['server_cpu_ms_per_flow'], r['p99_ms'], r['per_second'], r['errors'])"
+}
+
+for ((i = 1; i <= ROUNDS; i++)); do
+	if ((i % 2)); then order="empty full"; else order="full empty"; fi
+	for side in $order; do
+		run "$side" session "$NSESS"
+		run "$side" registration "$NREG"
+	done
+done | tee "$tmp/rounds.txt"
+
+echo "RSS after the rounds: empty $(rss "$pid_empty"), full $(rss "$pid_full")"
+python3 - "$tmp/rounds.txt" "$CORES" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+cores = int(sys.argv[2])
+print(f"{'side':6} {'flow':13} {'CPU ms/flow min':>15} {'median':>8} {'capacity/s (median)':>20} {'p99 ms median':>14} {'errors':>7}")
+med = {}
+for side in ("empty", "full"):
+    for flow in ("session", "registration"):
+        r = [x for x in rows if x[0] == side and x[1] == flow]
+        cpu = [float(x[2]) for x in r]; p99 = [float(x[3]) for x in r]; errs = sum(int(x[5]) for x in r)
+        m = statistics.median(cpu); med[side, flow] = m
+        print(f"{side:6} {flow:13} {min(cpu):15.3f} {m:8.3f} {cores*1000/m:20.0f} {statistics.median(p99):14.1f} {errs:7d}")
+for flow in ("session", "registration"):
+    print(f"{flow}: full/empty capacity ratio (medians) {med['empty', flow]/med['full', flow]:.2f}")
+PY
