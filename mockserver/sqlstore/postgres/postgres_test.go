@@ -1,0 +1,119 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/esfkit/esf/internal/pgtest"
+	"github.com/esfkit/esf/mockserver/mockstore"
+	"github.com/esfkit/esf/mockserver/sqlstore"
+	"github.com/esfkit/esf/mockserver/sqlstore/postgres"
+	"github.com/esfkit/esf/mockserver/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func open(t *testing.T, dsn string) *sqlstore.Store {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), dsn, postgres.Options{})
+	require.NoError(t, err)
+	return st
+}
+
+// TestStore runs the suite, a fresh database per case.
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) mockstore.Store { return open(t, pgtest.DSN(t)) })
+}
+
+// TestReplicas runs the races across two Stores — two pools of
+// connections, as two processes of the mock would have — over one
+// database.
+func TestReplicas(t *testing.T) {
+	storetest.RunReplicas(t, func(t *testing.T) (a, b mockstore.Store) {
+		dsn := pgtest.DSN(t)
+		return open(t, dsn), open(t, dsn)
+	})
+}
+
+// TestOpen_Migrations opens one fresh database from several goroutines at
+// once (replicas starting together): each migration applies once. A
+// database from a newer program is refused.
+func TestOpen_Migrations(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	const n = 4
+	stores := make([]*sqlstore.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = postgres.Open(t.Context(), dsn, postgres.Options{}) })
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+		require.NoError(t, stores[i].Close())
+	}
+	c := pgtest.Shared(t)
+	out, err := c.Exec(t.Context(), dsn, `SELECT count(*), max(version) FROM schema_migrations`)
+	require.NoError(t, err)
+	assert.Equal(t, "1|1", out)
+	require.Equal(t, 1, sqlstore.SchemaVersion, "update the expected output")
+
+	_, err = c.Exec(t.Context(), dsn, `INSERT INTO schema_migrations (version, name) VALUES (2, 'from the future')`)
+	require.NoError(t, err)
+	_, err = postgres.Open(t.Context(), dsn, postgres.Options{})
+	var ve *sqlstore.VersionError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, 2, ve.Database)
+	assert.Equal(t, sqlstore.SchemaVersion, ve.Code)
+}
+
+// TestUpdate_RetriesUpToAttempts: a conflict on every attempt ends after
+// Options.Attempts runs of the function, with the conflict's error.
+func TestUpdate_RetriesUpToAttempts(t *testing.T) {
+	st, err := postgres.Open(t.Context(), pgtest.DSN(t), postgres.Options{Attempts: 3})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	runs := 0
+	err = st.Update(t.Context(), func(tx mockstore.Tx) error {
+		runs++
+		return &sqlstore.Error{Op: "test", Reason: sqlstore.ReasonConflict, Err: errors.New("conflict")}
+	})
+	var e *sqlstore.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, sqlstore.ReasonConflict, e.Reason)
+	assert.Equal(t, 3, runs)
+
+	// Any other error is returned at once.
+	runs = 0
+	boom := errors.New("boom")
+	err = st.Update(t.Context(), func(tx mockstore.Tx) error { runs++; return boom })
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, 1, runs)
+}
+
+func TestOpen_BadDSN(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://%zz", postgres.Options{})
+	require.Error(t, err)
+}
+
+func TestClassify(t *testing.T) {
+	for code, want := range map[string]sqlstore.Reason{
+		"40001": sqlstore.ReasonConflict,
+		"40P01": sqlstore.ReasonConflict,
+		"23505": sqlstore.ReasonExists,
+		"53100": sqlstore.ReasonFull,
+		"58030": sqlstore.ReasonIO,
+		"XX001": sqlstore.ReasonCorrupt,
+		"42P01": sqlstore.ReasonOther,
+	} {
+		assert.Equal(t, want, postgres.Classify(&pgconn.PgError{Code: code}), code)
+	}
+	assert.Equal(t, sqlstore.ReasonOther, postgres.Classify(errors.New("other")))
+}
