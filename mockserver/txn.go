@@ -127,26 +127,26 @@ type request struct {
 // run fn again after a serialization conflict: fn must act only through
 // r.tx and r.after.
 func (s *Server) update(ctx context.Context, fn func(r *request) error) error {
-	var kept, fnErr error
+	var kept error
+	var fnFailed bool
 	var after []func()
 	var spent *ticket
 	err := s.store.Update(ctx, func(tx mockstore.Tx) error {
 		r := &request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx, now: s.clock.Now()}
 		kept = nil
 		err := fn(r)
-		fnErr = err
 		var k keep
 		if errors.As(err, &k) {
 			kept, err = k.error, nil
 		}
-		after, spent = r.after, r.spent
+		after, spent, fnFailed = r.after, r.spent, err != nil
 		return err
 	})
 	if err != nil {
 		if spent != nil {
 			s.spendTicket(ctx, spent)
 		}
-		if err != fnErr {
+		if !fnFailed {
 			return storeFailed(err) // the transaction, not a rule, failed
 		}
 		return err

@@ -15,7 +15,7 @@
 //	esf agreement sign --keystore FILE [--pin PIN] [--at RFC3339] [--out FILE] FILE
 //	esf agreement verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--kind KIND] [--head-of BIN] FILE...
 //	esf agreement verify --no-chain [--kind KIND] [--head-of BIN] FILE...
-//	esf mock serve [--addr HOST:PORT] [--state FILE] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities] [--control=false] [--control-token TOKEN] [--allow-missing-username-token] [--smtp HOST:PORT] [--log-level LEVEL]
+//	esf mock serve [--addr HOST:PORT] [--state FILE | --db URL] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities] [--control=false] [--control-token TOKEN] [--allow-missing-username-token] [--smtp HOST:PORT] [--log-level LEVEL]
 //	esf version (also esf --version)
 //	esf help [COMMAND...]
 //

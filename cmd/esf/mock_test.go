@@ -387,7 +387,7 @@ func TestMockServeErrors(t *testing.T) {
 	t.Run("help", func(t *testing.T) {
 		var out, errOut syncBuffer
 		assert.Equal(t, exitOK, Run(context.Background(), []string{"mock", "serve", "-h"}, &out, &errOut))
-		for _, s := range []string{"--seed FILE", "PRIVATE_ENTERPRISE", "-addr", "-trust", "-require-username-token", "-allow-missing-username-token", "-control-token", "-read-header-timeout", "fsync"} {
+		for _, s := range []string{"--seed FILE", "PRIVATE_ENTERPRISE", "-addr", "-trust", "-require-username-token", "-allow-missing-username-token", "-control-token", "-read-header-timeout", "SQLite", "--db postgres://"} {
 			assert.Contains(t, out.String(), s, "help asked for goes to standard output")
 		}
 		assert.Empty(t, errOut.String())

@@ -93,7 +93,7 @@ func commands() *command {
 		}},
 		{name: "mock", summary: "the ESF mock server", subs: []*command{
 			{name: "serve", run: mockServe, summary: "run the ESF mock: SOAP API, portal, mail and control API",
-				synopsis: []string{"esf mock serve [--addr HOST:PORT] [--state FILE] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities]",
+				synopsis: []string{"esf mock serve [--addr HOST:PORT] [--state FILE | --db URL] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities]",
 					"               [--control=false] [--control-token TOKEN] [--allow-missing-username-token] [--smtp HOST:PORT] [--log-level LEVEL] [limits]"},
 				about: mockServeAbout},
 			{name: "load", run: mockLoad, summary: "drive complete registrations or API session cycles against a running mock; one JSON line of rates and latencies",

@@ -46,9 +46,9 @@ var thirdParty = map[string][]string{
 	"golang.org/x/crypto":                    {"esfreg"},
 	"modernc.org/sqlite":                     {"mockserver/sqlstore/sqlite"},
 	"github.com/jackc/pgx/v5":                {"mockserver/sqlstore/postgres"},
-	"github.com/stretchr/testify":            {}, // tests only
-	"github.com/jonboulle/clockwork":         {}, // goxmldsig's, never ours
-	"github.com/esfkit/esf/internal/testref": {}, // tests only
+	"github.com/stretchr/testify":            {"mockserver/storetest"}, // tests, and the store suite
+	"github.com/jonboulle/clockwork":         {},                       // goxmldsig's, never ours
+	"github.com/esfkit/esf/internal/testref": {},                       // tests only
 }
 
 type pkg struct {
