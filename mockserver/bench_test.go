@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ import (
 	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
+	"github.com/esfkit/esf/mockserver/mockstore"
+	"github.com/esfkit/esf/mockserver/sqlstore/sqlite"
 )
 
 // latencies records the server-side time of every request.
@@ -108,8 +111,9 @@ func benchIIN(i int) string {
 // reports registrations/s and the p99 server-side latency of a request.
 // Client-side signing runs on the same 2 cores.
 func BenchmarkRegistration(b *testing.B) {
-	b.Run("bcrypt cost 4", func(b *testing.B) { benchRegistration(b, nil) })
-	b.Run("salted SHA-256", func(b *testing.B) { benchRegistration(b, sha256Hasher{}) })
+	b.Run("bcrypt cost 4", func(b *testing.B) { benchRegistration(b, nil, nil) })
+	b.Run("salted SHA-256", func(b *testing.B) { benchRegistration(b, sha256Hasher{}, nil) })
+	b.Run("sqlite bcrypt cost 4", func(b *testing.B) { benchRegistration(b, nil, benchSQLite(b)) })
 }
 
 // sha256Hasher is a cheap salted hash for load tests: what the server costs
@@ -138,8 +142,8 @@ func (sha256Hasher) Verify(hash, password string) error {
 	return nil
 }
 
-func benchRegistration(b *testing.B, hasher esfreg.PasswordHasher) {
-	srv := mockserver.NewTestServer(b, mockserver.FixedClock(at), func(o *mockserver.Options) { o.PasswordHasher = hasher })
+func benchRegistration(b *testing.B, hasher esfreg.PasswordHasher, store mockstore.Store) {
+	srv := mockserver.NewTestServer(b, mockserver.FixedClock(at), func(o *mockserver.Options) { o.PasswordHasher, o.Store = hasher, store })
 	lat := &latencies{next: srv.Server}
 	ts := httptest.NewServer(lat)
 	defer ts.Close()
@@ -190,7 +194,22 @@ func benchRegistration(b *testing.B, hasher esfreg.PasswordHasher) {
 // currentUser → currentUserProfiles → closeSession from 8 clients, each
 // its own registered user, and reports cycles/s.
 func BenchmarkSOAPSessionCycle(b *testing.B) {
-	srv := mockserver.NewTestServer(b, mockserver.FixedClock(at))
+	b.Run("memory", func(b *testing.B) { benchSOAPSessionCycle(b, nil) })
+	b.Run("sqlite", func(b *testing.B) { benchSOAPSessionCycle(b, benchSQLite(b)) })
+}
+
+// benchSQLite opens an SQLite store in a temporary directory.
+func benchSQLite(b *testing.B) mockstore.Store {
+	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "mock.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+func benchSOAPSessionCycle(b *testing.B, store mockstore.Store) {
+	srv := mockserver.NewTestServer(b, mockserver.FixedClock(at), func(o *mockserver.Options) { o.Store = store })
 	lat := &latencies{next: srv.Server}
 	ts := httptest.NewServer(lat)
 	defer ts.Close()
