@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/esfkit/esf/esfreg"
 )
@@ -68,10 +69,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Reason == ReasonOther {
-		return "sqlstore: " + e.Op + ": " + e.Err.Error()
+	msg := e.Err.Error()
+	if e.Reason == ReasonOther || strings.Contains(msg, e.Reason.String()) {
+		return "sqlstore: " + e.Op + ": " + msg
 	}
-	return "sqlstore: " + e.Op + ": " + e.Reason.String() + ": " + e.Err.Error()
+	return "sqlstore: " + e.Op + ": " + e.Reason.String() + ": " + msg
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
@@ -116,4 +117,40 @@ func TestClassify(t *testing.T) {
 		assert.Equal(t, want, postgres.Classify(&pgconn.PgError{Code: code}), code)
 	}
 	assert.Equal(t, sqlstore.ReasonOther, postgres.Classify(errors.New("other")))
+}
+
+var benchRecord = mockstore.Record{
+	Key: "0123456789abcdef0123456789abcdef", Owner: "850314312344",
+	Expires: time.Date(2026, 11, 16, 6, 0, 0, 0, time.UTC), Data: make([]byte, 300),
+}
+
+// BenchmarkUpdate: one PutRecord per Update (SERIALIZABLE), committed,
+// over a unix socket.
+func BenchmarkUpdate(b *testing.B) {
+	st, err := postgres.Open(b.Context(), pgtest.DSN(b), postgres.Options{})
+	require.NoError(b, err)
+	b.Cleanup(func() { st.Close() })
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := st.Update(b.Context(), func(tx mockstore.Tx) error { return tx.PutRecord("session", benchRecord) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkView: one Record per View (REPEATABLE READ, READ ONLY).
+func BenchmarkView(b *testing.B) {
+	st, err := postgres.Open(b.Context(), pgtest.DSN(b), postgres.Options{})
+	require.NoError(b, err)
+	b.Cleanup(func() { st.Close() })
+	require.NoError(b, st.Update(b.Context(), func(tx mockstore.Tx) error { return tx.PutRecord("session", benchRecord) }))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := st.View(b.Context(), func(tx mockstore.Tx) error {
+			_, err := tx.Record("session", benchRecord.Key)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

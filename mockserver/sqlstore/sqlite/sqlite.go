@@ -59,9 +59,10 @@ type Options struct {
 	// nothing, a power loss the last commits.
 	FullSync bool
 	// MaxSize, if positive, bounds the database file in bytes (rounded
-	// down to whole pages; PRAGMA max_page_count): a write that would grow
-	// it further fails as on a full disk (ReasonFull). A database already
-	// larger is not shrunk.
+	// down to whole pages of 4 KiB; PRAGMA max_page_count): a write that
+	// would grow it further fails as on a full disk (ReasonFull). The
+	// empty schema takes 68 KiB; a smaller limit fails Open. A database
+	// already larger is not shrunk.
 	MaxSize int64
 }
 
