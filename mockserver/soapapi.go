@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/julienschmidt/httprouter"
 
@@ -264,6 +265,11 @@ func (s *Server) session(r *request, req *soap.Request) (*Session, error) {
 	return sess, s.putSession(r, sess)
 }
 
+// sessionUseGrain is how stale a session's LastUsed may be before a call
+// writes it again: its idle timeout (DefaultSessionIdle, 30 minutes) is
+// then exact to within it, and most calls in a session only read.
+const sessionUseGrain = time.Minute
+
 // opCloseSession answers SessionService.closeSession. With a
 // UsernameToken, only the token's user's own session is closed: another
 // user's is NOT_FOUND to him.
@@ -312,7 +318,24 @@ func (s *Server) opSessionStatus(ctx context.Context, req *soap.Request) (soap.F
 func (s *Server) sessionUser(ctx context.Context, req *soap.Request) (*Session, esfreg.Account, error) {
 	var sess *Session
 	var acct esfreg.Account
-	err := s.update(ctx, func(r *request) error {
+	// A session used within the last sessionUseGrain is read, not
+	// written: one read-only transaction.
+	fresh := false
+	err := s.view(ctx, func(r *request) error {
+		got, err := getSession(r, field(req, "sessionId"))
+		if err != nil || got == nil || got.Closed || r.now.Sub(got.LastUsed) >= sessionUseGrain || r.now.Before(got.LastUsed) {
+			return err
+		}
+		if acct, err = s.Service().Account(r.ctx, got.IIN); err != nil {
+			return err
+		}
+		sess, fresh = got, true
+		return nil
+	})
+	if err != nil || fresh {
+		return sess, acct, err
+	}
+	err = s.update(ctx, func(r *request) error {
 		var err error
 		if sess, err = s.session(r, req); err != nil {
 			return err
