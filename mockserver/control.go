@@ -226,51 +226,43 @@ func clip(s string) string {
 	return s
 }
 
-// injected returns the queued fault for key, if any, and uses it up. It
-// looks in the store only when the request's refresh saw faults queued.
-func (s *Server) injected(ctx context.Context, key string) error {
-	if s.faultsQueued.Load() == 0 {
-		return nil
-	}
-	var hit error
-	err := s.update(ctx, func(r *request) error {
-		hit = nil
-		list, err := r.tx.RecordsOf(kindFault, "")
-		if err != nil {
-			return err
-		}
-		for _, rec := range list {
-			var f queuedFault
-			if err := json.Unmarshal(rec.Data, &f); err != nil {
-				return fmt.Errorf("mockserver: fault %s: %w", rec.Key, err)
-			}
-			if f.Match != key || f.Left <= 0 {
-				continue
-			}
-			f.Left--
-			if f.Left == 0 {
-				if err := r.tx.DeleteRecord(kindFault, rec.Key); err != nil {
-					return err
-				}
-				if _, err := changeShared(r, func(sh *shared) { sh.Faults = max(sh.Faults-1, 0) }); err != nil {
-					return err
-				}
-			} else if err := putJSON(r.tx, kindFault, rec.Key, "", time.Time{}, f); err != nil {
-				return err
-			}
-			e := newError(f.Code, "")
-			if f.Message != "" {
-				e.Message = f.Message
-			}
-			hit = e
-			return nil
-		}
-		return nil
-	})
+// consumeFault answers with the first fault queued for key, using it up
+// (keep: the use commits with the refusal); without write it only says
+// one is pending (errFaultPending).
+func (s *Server) consumeFault(r *request, key string, write bool) error {
+	list, err := r.tx.RecordsOf(kindFault, "")
 	if err != nil {
 		return err
 	}
-	return hit
+	for _, rec := range list {
+		var f queuedFault
+		if err := json.Unmarshal(rec.Data, &f); err != nil {
+			return fmt.Errorf("mockserver: fault %s: %w", rec.Key, err)
+		}
+		if f.Match != key || f.Left <= 0 {
+			continue
+		}
+		if !write {
+			return errFaultPending
+		}
+		f.Left--
+		if f.Left == 0 {
+			if err := r.tx.DeleteRecord(kindFault, rec.Key); err != nil {
+				return err
+			}
+			if _, err := changeShared(r, func(sh *shared) { sh.Faults = max(sh.Faults-1, 0) }); err != nil {
+				return err
+			}
+		} else if err := putJSON(r.tx, kindFault, rec.Key, "", time.Time{}, f); err != nil {
+			return err
+		}
+		e := newError(f.Code, "")
+		if f.Message != "" {
+			e.Message = f.Message
+		}
+		return keep{e}
+	}
+	return nil
 }
 
 // readJSON decodes a JSON body into v, refusing unknown fields, a key
@@ -341,6 +333,11 @@ func decodeJSON(data []byte, v any) error {
 
 // handleHealth serves GET /healthz.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if err := s.refresh(r.Context()); err != nil {
+		// The store does not answer: a load balancer should send no one here.
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "store unavailable", "error": err.Error()})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "time": s.clock.Now().Format(time.RFC3339)})
 }
 
@@ -360,6 +357,10 @@ func (s *Server) handleMail(w http.ResponseWriter, r *http.Request, _ httprouter
 
 // handleClock serves GET /_mock/clock.
 func (s *Server) handleClock(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if err := s.refresh(r.Context()); err != nil {
+		s.writeControlError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"now": s.clock.Now().Format(time.RFC3339Nano)})
 }
 
@@ -386,6 +387,9 @@ func (s *Server) SetClock(t time.Time) error {
 func (s *Server) AdvanceClock(d time.Duration) error {
 	if d <= 0 {
 		return &FieldError{Field: "advance", Reason: fmt.Sprintf("%s: a positive Go duration such as 72h is expected", d)}
+	}
+	if err := s.refresh(context.Background()); err != nil {
+		return err
 	}
 	if now := s.clock.Now(); MaxTime.Sub(now) <= d {
 		return &FieldError{Field: "advance", Reason: fmt.Sprintf("%s from %s passes %s", d, now.Format(time.RFC3339), MaxTime.Format(time.RFC3339))}
@@ -691,6 +695,10 @@ func (s *Server) handleKeyStore(w http.ResponseWriter, r *http.Request, _ httpro
 	ca := s.cas[alg]
 	if ca == nil {
 		s.writeControlError(w, newError(CodeNotFound, ""))
+		return
+	}
+	if err := s.refresh(r.Context()); err != nil {
+		s.writeControlError(w, err)
 		return
 	}
 	p.NotBefore = s.clock.Now()

@@ -21,10 +21,7 @@ import (
 // handleLoginTicket serves GET /esf-web/ajax/login/ticket: the XML ticket
 // the portal has the browser sign with the authentication key.
 func (s *Server) handleLoginTicket(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.Context(), r.URL.Path); err != nil {
-		s.writeError(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), r.URL.Path))
 	t, err := s.issueTicket(r.Context(), "", DefaultTicketTTL)
 	if err != nil {
 		s.writeError(w, err)
@@ -139,10 +136,7 @@ func readLoginForm(r *http.Request) (loginForm, error) {
 // handleLogin serves POST /esf-web/ajax/login: log-in with the signed
 // ticket, the IIN and the password. Failed log-ins are throttled per IIN.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.Context(), r.URL.Path); err != nil {
-		s.writeError(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), r.URL.Path))
 	f, err := readLoginForm(r)
 	if err != nil {
 		s.writeError(w, err)

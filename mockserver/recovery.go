@@ -31,10 +31,7 @@ type ChangeEmailRequest struct {
 // handleChangeEmail serves POST /esf-web/ajax/change-email: the login (IIN)
 // and the new e-mail, signed with a signing key of that IIN.
 func (s *Server) handleChangeEmail(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.Context(), r.URL.Path); err != nil {
-		s.writeError(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), r.URL.Path))
 	var req ChangeEmailRequest
 	if err := readJSON(r, &req); err != nil {
 		s.writeError(w, err)
@@ -75,10 +72,7 @@ type ResetRequest struct {
 // handleResetRequest serves POST /esf-web/ajax/reset-password: the login and
 // the account's e-mail; a one-time link goes to that e-mail.
 func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.Context(), r.URL.Path); err != nil {
-		s.writeError(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), r.URL.Path))
 	var req ResetRequest
 	if err := readJSON(r, &req); err != nil {
 		s.writeError(w, err)
@@ -124,10 +118,7 @@ type ResetPasswordRequest struct {
 // handleResetPassword serves POST /esf-web/reset-password/:token: the new
 // password twice, and the action signed with a signing key of the IIN.
 func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	if err := s.injected(r.Context(), "/esf-web/reset-password"); err != nil {
-		s.writeError(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), "/esf-web/reset-password"))
 	var req ResetPasswordRequest
 	if err := readJSON(r, &req); err != nil {
 		s.writeError(w, err)
@@ -148,7 +139,9 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, p h
 		s.writeError(w, newError(esfreg.CodeIINNotValid, "xmlDsig"))
 		return
 	}
-	err = s.Service().ResetPassword(r.Context(), esfreg.PasswordReset{Token: token, Password: req.Password, PasswordConfirmation: req.PasswordConfirmation}, signer)
+	err = s.update(r.Context(), func(rq *request) error {
+		return s.Service().ResetPassword(rq.ctx, esfreg.PasswordReset{Token: token, Password: req.Password, PasswordConfirmation: req.PasswordConfirmation}, signer)
+	})
 	if err != nil {
 		s.writeError(w, err)
 		return

@@ -79,10 +79,7 @@ type StartResponse struct {
 
 // handleRegistrationStart serves POST /esf-web/ajax/registration (step 1).
 func (s *Server) handleRegistrationStart(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if err := s.injected(r.Context(), r.URL.Path); err != nil {
-		s.writeError(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), r.URL.Path))
 	var req StartRequest
 	if err := readJSON(r, &req); err != nil {
 		s.writeError(w, err)
@@ -145,10 +142,7 @@ type FormResponse struct {
 // step 2's form; the answer lists the agreements to sign (two for a head
 // not yet registered as an individual).
 func (s *Server) handleRegistrationForm(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	if err := s.injected(r.Context(), "/esf-web/ajax/registration/form"); err != nil {
-		s.writeError(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), "/esf-web/ajax/registration/form"))
 	var req FormRequest
 	if err := readJSON(r, &req); err != nil {
 		s.writeError(w, err)
@@ -209,10 +203,7 @@ type AgreementsResponse struct {
 // agreement is verified (xmlsig) and read back from what was signed only;
 // esfreg checks who signed it and that it is the agreement step 3 showed.
 func (s *Server) handleRegistrationAgreements(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	if err := s.injected(r.Context(), "/esf-web/ajax/registration/agreements"); err != nil {
-		s.writeError(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), "/esf-web/ajax/registration/agreements"))
 	var req AgreementsRequest
 	if err := readJSON(r, &req); err != nil {
 		s.writeError(w, err)
@@ -276,10 +267,7 @@ func (s *Server) handleRegistrationLink(w http.ResponseWriter, r *http.Request, 
 // the first log-in after following the link completes the registration and
 // sends the completion e-mail.
 func (s *Server) handleRegistrationComplete(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
-	if err := s.injected(r.Context(), "/esf-web/self-registration-request"); err != nil {
-		s.writeError(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), "/esf-web/self-registration-request"))
 	f, err := readLoginForm(r)
 	if err != nil {
 		s.writeError(w, err)

@@ -199,23 +199,31 @@ func New(opts Options) (*Server, error) {
 // reloadTrust reads the trust the control API added (kindTrust) and makes
 // a fresh esfreg.Service over it.
 func (s *Server) reloadTrust(ctx context.Context) error {
-	s.trustMu.Lock()
-	defer s.trustMu.Unlock()
-	var sh shared
-	var added []mockstore.Record
 	err := s.store.View(ctx, func(tx mockstore.Tx) error {
-		var err error
-		if sh, err = readShared(tx); err != nil {
+		sh, err := readShared(tx)
+		if err != nil {
 			return err
 		}
-		added, err = tx.RecordsOf(kindTrust, "")
-		return err
+		return s.loadTrust(tx, sh.TrustGen)
 	})
 	if err != nil {
 		return fmt.Errorf("mockserver: store: %w", err)
 	}
-	if sh.TrustGen == s.trustGen.Load() {
-		return nil // another request reloaded it
+	return nil
+}
+
+// loadTrust makes the trust of generation gen, read in tx, the Server's:
+// the base trust and the CAs and CRLs the control API added (kindTrust),
+// with a fresh esfreg.Service over it.
+func (s *Server) loadTrust(tx mockstore.Records, gen int64) error {
+	s.trustMu.Lock()
+	defer s.trustMu.Unlock()
+	if gen == s.trustGen.Load() {
+		return nil // another request loaded it
+	}
+	added, err := tx.RecordsOf(kindTrust, "")
+	if err != nil {
+		return err
 	}
 	trust := s.base
 	trust.Roots = slices.Clone(trust.Roots)
@@ -245,7 +253,7 @@ func (s *Server) reloadTrust(ctx context.Context) error {
 		Store:               mockstore.Esfreg(s.store),
 		Hasher:              s.hasher,
 	}))
-	s.trustGen.Store(sh.TrustGen)
+	s.trustGen.Store(gen)
 	return nil
 }
 
@@ -292,11 +300,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.refresh(r.Context()); err != nil {
-		s.writeError(rec, err)
-	} else {
-		s.router.ServeHTTP(rec, r)
-	}
+	s.router.ServeHTTP(rec, r)
 	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 }
 

@@ -88,10 +88,7 @@ func (s *Server) handleSOAP(w http.ResponseWriter, r *http.Request, p httprouter
 		soap.WriteClientFault(w, "Unexpected wrapper element {"+req.Operation.Space+"}"+name+" found")
 		return
 	}
-	if err := s.injected(r.Context(), strings.TrimSuffix(name, "Request")); err != nil {
-		s.writeFault(w, err)
-		return
-	}
+	r = r.WithContext(withFault(r.Context(), strings.TrimSuffix(name, "Request")))
 	body, err := op(r.Context(), req)
 	if err != nil {
 		s.writeFault(w, err)
@@ -129,7 +126,10 @@ func field(req *soap.Request, name string) string {
 }
 
 // opVersion answers VersionService.getVersion.
-func (s *Server) opVersion(context.Context, *soap.Request) (soap.Field, error) {
+func (s *Server) opVersion(ctx context.Context, _ *soap.Request) (soap.Field, error) {
+	if err := s.refresh(ctx); err != nil { // a queued fault, a store down
+		return soap.Field{}, err
+	}
 	return soap.Text("version", Version), nil
 }
 

@@ -131,10 +131,14 @@ func (s *Server) update(ctx context.Context, fn func(r *request) error) error {
 	var fnFailed bool
 	var after []func()
 	var spent *ticket
+	fc, _ := ctx.Value(faultKey{}).(*faultCheck)
 	err := s.store.Update(ctx, func(tx mockstore.Tx) error {
-		r := &request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx, now: s.clock.Now()}
+		r := &request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx}
 		kept = nil
-		err := fn(r)
+		err := s.begin(r, fc, true)
+		if err == nil {
+			err = fn(r)
+		}
 		var k keep
 		if errors.As(err, &k) {
 			kept, err = k.error, nil
@@ -150,6 +154,9 @@ func (s *Server) update(ctx context.Context, fn func(r *request) error) error {
 			return storeFailed(err) // the transaction, not a rule, failed
 		}
 		return err
+	}
+	if fc != nil {
+		fc.done = true
 	}
 	s.pruneIfDue(ctx)
 	for _, f := range after {
@@ -183,30 +190,72 @@ func (e *storeError) Unwrap() []error { return []error{e.apiError, e.err} }
 
 // view runs fn in a read-only transaction.
 func (s *Server) view(ctx context.Context, fn func(r *request) error) error {
-	return s.store.View(ctx, func(tx mockstore.Tx) error {
-		return fn(&request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx, now: s.clock.Now()})
+	fc, _ := ctx.Value(faultKey{}).(*faultCheck)
+	err := s.store.View(ctx, func(tx mockstore.Tx) error {
+		r := &request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx}
+		if err := s.begin(r, fc, false); err != nil {
+			return err
+		}
+		return fn(r)
 	})
+	if errors.Is(err, errFaultPending) {
+		// A queued fault matches: use it up in a transaction that writes.
+		return s.update(ctx, func(*request) error { return nil })
+	}
+	if err == nil && fc != nil {
+		fc.done = true
+	}
+	return err
 }
 
-// refresh reads, at a request's start, what the control API of any
-// replica may have changed: the clock's offset, the trust, whether faults
-// are queued.
-func (s *Server) refresh(ctx context.Context) error {
-	var sh shared
-	err := s.store.View(ctx, func(tx mockstore.Tx) error {
-		var err error
-		sh, err = readShared(tx)
-		return err
-	})
+// A request's queued fault (POST /_mock/faults) is looked for in its
+// first transaction: withFault names what the request is (a SOAP
+// operation, a portal step), and the transaction's start (begin) answers
+// with the fault, using it up, when one is queued for that name.
+type faultKey struct{}
+
+type faultCheck struct {
+	key  string
+	done bool // a transaction of the request has looked
+}
+
+func withFault(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, faultKey{}, &faultCheck{key: key})
+}
+
+// errFaultPending tells view that a fault is queued for its request,
+// which a read-only transaction cannot use up.
+var errFaultPending = errors.New("mockserver: a queued fault matches")
+
+// begin starts every transaction of a request: it reads what the control
+// API of any replica may have changed — the clock's offset, the trust,
+// the queued faults — in the transaction itself, sets r.now, and answers
+// with the request's queued fault, if any (using it up when write).
+func (s *Server) begin(r *request, fc *faultCheck, write bool) error {
+	sh, err := readShared(r.tx)
 	if err != nil {
-		return fmt.Errorf("mockserver: store: %w", err)
+		return err
 	}
 	s.clock.setOffset(sh.ClockOffset)
 	s.faultsQueued.Store(int64(sh.Faults))
 	if sh.TrustGen != s.trustGen.Load() {
-		return s.reloadTrust(ctx)
+		if err := s.loadTrust(r.tx, sh.TrustGen); err != nil {
+			return err
+		}
 	}
-	return nil
+	r.now = s.clock.Now()
+	if fc == nil || fc.done || sh.Faults == 0 {
+		return nil
+	}
+	return s.consumeFault(r, fc.key, write)
+}
+
+// refresh reads what the control API of any replica may have changed —
+// the clock's offset, the trust, whether faults are queued — for a caller
+// outside a request's transaction (every transaction reads it anyway:
+// begin).
+func (s *Server) refresh(ctx context.Context) error {
+	return s.view(ctx, func(*request) error { return nil })
 }
 
 // changeShared applies change to the settingShared record in r's
@@ -224,7 +273,7 @@ func changeShared(r *request, change func(*shared)) (shared, error) {
 // good for one attempt, whatever the attempt's outcome.
 func (s *Server) spendTicket(ctx context.Context, t *ticket) {
 	err := s.store.Update(ctx, func(tx mockstore.Tx) error {
-		return s.putTicket(&request{ctx: ctx, tx: tx, now: s.clock.Now()}, t)
+		return s.putTicket(&request{ctx: ctx, tx: tx}, t)
 	})
 	if err != nil {
 		s.log.Warn("ticket not marked used after a failed request", "err", err)
