@@ -85,6 +85,7 @@ func TestReplicas(t *testing.T) {
 			t.Run("50 racing sessions for one user", func(t *testing.T) { testReplicaSessions(t, newReplicas(t, open)) })
 			t.Run("50 racing completions of one BIN", func(t *testing.T) { testReplicaCompletions(t, newReplicas(t, open)) })
 			t.Run("control API of one seen by the other", func(t *testing.T) { testReplicaControl(t, newReplicas(t, open)) })
+			t.Run("one replica gone, the other serves all", func(t *testing.T) { testReplicaGone(t, newReplicas(t, open)) })
 		})
 	}
 }
@@ -187,6 +188,30 @@ func testReplicaCompletions(t *testing.T, r *replicas) {
 		}
 	}
 	assert.Equal(t, 1, heads, "one head profile")
+}
+
+func testReplicaGone(t *testing.T, r *replicas) {
+	auth, sign := r.a.ks(certstest.FixtureIndividualAuth), r.a.ks(certstest.FixtureIndividualSign)
+	r.a.register(esfreg.Individual, auth, sign, form("gone@example.kz"), auth)
+	sess, err := r.a.c.OpenSession(r.a.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
+	require.NoError(t, err)
+	// A goes away at once: its listener, its connections, its store.
+	r.a.srv.Close()
+	require.NoError(t, r.stores[0].Close())
+
+	// B serves everything A acknowledged: the account, its password, the
+	// open session (which B may close), the mail.
+	acct, err := r.b.srv.Account(certstest.TestIIN)
+	require.NoError(t, err)
+	assert.Equal(t, "gone@example.kz", acct.Email)
+	assert.NotEmpty(t, r.b.srv.MailTo("gone@example.kz"))
+	_, err = r.b.c.Login(r.b.ctx, auth, password)
+	require.NoError(t, err)
+	_, err = r.b.c.OpenSession(r.b.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN})
+	assert.ErrorIs(t, err, esfclient.ErrSessionAlreadyOpen, "A's session is open at B too")
+	again, err := r.b.c.OpenSession(r.b.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN, CloseOpenSession: true})
+	require.NoError(t, err)
+	assert.NotEqual(t, sess.ID, again.ID)
 }
 
 func testReplicaControl(t *testing.T, r *replicas) {

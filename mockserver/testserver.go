@@ -45,3 +45,11 @@ func NewTestServer(t TB, modify ...func(*Options)) *TestServer {
 func FixedClock(t time.Time) func(*Options) {
 	return func(o *Options) { o.Now = func() time.Time { return t } }
 }
+
+// Close stops the server at once, before the test's end: its listener and
+// every connection, as a replica that dies would. Closing again (at the
+// test's end) is harmless.
+func (ts *TestServer) Close() {
+	ts.srv.CloseClientConnections()
+	ts.srv.Close()
+}
