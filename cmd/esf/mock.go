@@ -315,7 +315,14 @@ func mockServe(ctx context.Context, fs *flagSet, args []string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() {
+		// SQLite checkpoints its WAL into the database file here; on a
+		// full disk that fails, and the WAL keeps the data for the next
+		// start. Say so.
+		if err := store.Close(); err != nil {
+			log.Warn("closing the store", "err", err)
+		}
+	}()
 	cfg.opts.Store = store
 	srv, err := mockserver.New(cfg.opts)
 	if err != nil {
