@@ -187,6 +187,10 @@ func failures(r *request, iin string) ([]time.Time, error) {
 	var list []time.Time
 	err := getJSON(r.tx, kindFailure, iin, &list)
 	if errors.Is(err, esfreg.ErrNotFound) {
+		if r.clean == nil {
+			r.clean = map[string]bool{}
+		}
+		r.clean[iin] = true // clearFailures need not look again
 		return nil, nil
 	}
 	if err != nil {
@@ -219,11 +223,12 @@ func (s *Server) failedLogin(r *request, iin string) error {
 		return err
 	}
 	recent = append(recent, r.now)
+	delete(r.clean, iin)
 	return putJSON(r.tx, kindFailure, iin, iin, r.now.Add(LoginWindow), recent)
 }
 
 func (s *Server) clearFailures(r *request, iin string) error {
-	if iin == "" {
+	if iin == "" || r.clean[iin] {
 		return nil
 	}
 	if _, err := r.tx.Record(kindFailure, iin); errors.Is(err, esfreg.ErrNotFound) {

@@ -315,9 +315,21 @@ func (s *Server) opSessionStatus(ctx context.Context, req *soap.Request) (soap.F
 
 // sessionUser returns the session named in req (marked used) with its
 // user's account and the taxpayer of its profile.
-func (s *Server) sessionUser(ctx context.Context, req *soap.Request) (*Session, esfreg.Account, error) {
+func (s *Server) sessionUser(ctx context.Context, req *soap.Request, tp *esfreg.Taxpayer) (*Session, esfreg.Account, error) {
 	var sess *Session
 	var acct esfreg.Account
+	// taxpayer reads, when tp is wanted, the register's record of the
+	// session's profile (an empty one with the TIN if there is none).
+	taxpayer := func(r *request, tin string) {
+		if tp == nil {
+			return
+		}
+		t, err := s.Service().Taxpayer(r.ctx, tin)
+		if err != nil {
+			t = esfreg.Taxpayer{TIN: tin}
+		}
+		*tp = t
+	}
 	// A session used within the last sessionUseGrain is read, not
 	// written: one read-only transaction.
 	fresh := false
@@ -330,6 +342,7 @@ func (s *Server) sessionUser(ctx context.Context, req *soap.Request) (*Session, 
 			return err
 		}
 		sess, fresh = got, true
+		taxpayer(r, got.TIN)
 		return nil
 	})
 	if err != nil || fresh {
@@ -340,8 +353,11 @@ func (s *Server) sessionUser(ctx context.Context, req *soap.Request) (*Session, 
 		if sess, err = s.session(r, req); err != nil {
 			return err
 		}
-		acct, err = s.Service().Account(r.ctx, sess.IIN)
-		return err
+		if acct, err = s.Service().Account(r.ctx, sess.IIN); err != nil {
+			return err
+		}
+		taxpayer(r, sess.TIN)
+		return nil
 	})
 	return sess, acct, err
 }
@@ -349,7 +365,8 @@ func (s *Server) sessionUser(ctx context.Context, req *soap.Request) (*Session, 
 // opCurrentUser answers SessionService.currentUser: the User with the
 // Taxpayer of the session's profile.
 func (s *Server) opCurrentUser(ctx context.Context, req *soap.Request) (soap.Field, error) {
-	sess, acct, err := s.sessionUser(ctx, req)
+	var tp esfreg.Taxpayer
+	sess, acct, err := s.sessionUser(ctx, req, &tp)
 	if err != nil {
 		return soap.Field{}, err
 	}
@@ -361,10 +378,6 @@ func (s *Server) opCurrentUser(ctx context.Context, req *soap.Request) (soap.Fie
 	}
 	if acct.Status != esfreg.StatusActive {
 		status = acct.Status
-	}
-	tp, err := s.Service().Taxpayer(ctx, sess.TIN)
-	if err != nil {
-		tp = esfreg.Taxpayer{TIN: sess.TIN}
 	}
 	user := soap.Group("user",
 		soap.Text("login", acct.IIN),
@@ -413,7 +426,7 @@ func boolText(b bool) string {
 // opCurrentUserProfiles answers SessionService.currentUserProfiles: every
 // active profile of the session's user.
 func (s *Server) opCurrentUserProfiles(ctx context.Context, req *soap.Request) (soap.Field, error) {
-	_, acct, err := s.sessionUser(ctx, req)
+	_, acct, err := s.sessionUser(ctx, req, nil)
 	if err != nil {
 		return soap.Field{}, err
 	}

@@ -118,6 +118,9 @@ type request struct {
 	// spent is the ticket the request redeemed: if the request fails,
 	// its transaction rolls back, but the ticket stays used.
 	spent *ticket
+	// clean are the IINs this transaction found without failed password
+	// checks (kindFailure).
+	clean map[string]bool
 }
 
 // update runs fn in one read-write transaction of the store, with the

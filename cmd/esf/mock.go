@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -110,6 +111,8 @@ type mockConfig struct {
 	level    slog.Level
 	// statePath is --state (SQLite), dbURL --db (PostgreSQL).
 	statePath, dbURL string
+	// cpuProfile is --cpuprofile.
+	cpuProfile string
 	// loopback: --addr is a loopback address, reachable from this machine only.
 	loopback bool
 	// generatedToken: the control token was generated at start (printed once).
@@ -160,6 +163,7 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 	maxStateBody := fs.Int64("max-state-body", mockserver.DefaultMaxStateBody, "the largest state import (PUT /_mock/state) in `bytes`")
 	smtpAddr := fs.String("smtp", "", "relay every e-mail to the SMTP server at `host:port` as well (e.g. MailHog's 127.0.0.1:1025)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the mock to `FILE` until it stops (go tool pprof FILE)")
 	retention := fs.Duration("retention", mockserver.DefaultRetention, "keep closed API sessions, used or expired tickets and e-mails this `long` once over; 0 keeps them forever")
 	bcryptCost := fs.Int("bcrypt-cost", DefaultSandboxBcryptCost, "the bcrypt `cost` of account password hashes (4..31); the passwords of a sandbox are test passwords, so the default is bcrypt's minimum, which lets one core hash hundreds a second (the real ESF's are not ours to know; 10 costs ~60 ms each)")
 
@@ -221,6 +225,7 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 		return nil, fmt.Errorf("%w: --db %s: want a postgres:// URL", errUsage, redactURL(u))
 	}
 	cfg.statePath, cfg.dbURL = *state, *dbURL
+	cfg.cpuProfile = *cpuProfile
 	cfg.opts.AllowTestIdentities = *allowTest
 	cfg.opts.AllowMissingUsernameToken = *allowNoToken
 	for name, d := range map[string]time.Duration{"read-header-timeout": *readHeaderTimeout, "read-timeout": *readTimeout, "write-timeout": *writeTimeout, "idle-timeout": *idleTimeout} {
@@ -311,6 +316,17 @@ func mockServe(ctx context.Context, fs *flagSet, args []string, stdout, stderr i
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.level}))
 	cfg.opts.Logger = log
 
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("%w: --cpuprofile: %w", errUsage, err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	store, err := openStore(ctx, cfg, log, stderr)
 	if err != nil {
 		return err

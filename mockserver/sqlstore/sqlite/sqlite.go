@@ -90,6 +90,7 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	common := url.Values{}
 	common.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
 	common.Set("_foreign_keys", "1")
+	common.Add("_pragma", "mmap_size(268435456)")
 
 	w := cloneValues(common)
 	w.Set("_journal_mode", "WAL")
