@@ -12,7 +12,8 @@
 #     process over the timed phase, from /proc, esf mock load
 #     --server-pid), and the capacity it implies on this machine's cores:
 #     cores / CPU per flow; the client's own CPU is not counted;
-#   - p99 is of the whole flow as C concurrent clients see it;
+#   - p99 is of single HTTP requests (req_p99_ms) as C concurrent clients
+#     see them, the clients running on the same cores (flow p99 beside);
 #   - it prints each round, then the minimum and the median per side and
 #     flow, and the start-up time and RSS of the full sandbox.
 #
@@ -76,7 +77,7 @@ run() { # side flow n
 	local side=$1 flow=$2 n=$3 url pid
 	url=url_$side; pid=pid_$side
 	"$esf" mock load --url "${!url}" --flow "$flow" --n "$n" --c "$C" --server-pid "${!pid}" 2>>"$tmp/load.err" |
-		python3 -c "import json,sys; r=json.load(sys.stdin); print('$side', '$flow', r['server_cpu_ms_per_flow'], r['p99_ms'], r['per_second'], r['errors'])"
+		python3 -c "import json,sys; r=json.load(sys.stdin); print('$side', '$flow', r['server_cpu_ms_per_flow'], r['req_p99_ms'], r['per_second'], r['errors'], r['p99_ms'])"
 }
 
 for ((i = 1; i <= ROUNDS; i++)); do
@@ -87,19 +88,19 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	done
 done | tee "$tmp/rounds.txt"
 
-echo "RSS after the rounds: empty $(rss "$pid_empty"), full $(rss "$pid_full")"
+echo "RSS after the rounds: empty $(rss "$pid_empty"), full $(rss "$pid_full"); database files: empty $(du -sh "$tmp/empty.db"* | awk '{s=s $1 " "} END {print s}'), full $(du -sh "$tmp/full.db"* | awk '{s=s $1 " "} END {print s}')"
 python3 - "$tmp/rounds.txt" "$CORES" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 cores = int(sys.argv[2])
-print(f"{'side':6} {'flow':13} {'CPU ms/flow min':>15} {'median':>8} {'capacity/s (median)':>20} {'p99 ms median':>14} {'errors':>7}")
+print(f"{'side':6} {'flow':13} {'CPU ms/flow min':>15} {'median':>8} {'capacity/s (median)':>20} {'request p99 ms':>15} {'flow p99 ms':>12} {'errors':>7}")
 med = {}
 for side in ("empty", "full"):
     for flow in ("session", "registration"):
         r = [x for x in rows if x[0] == side and x[1] == flow]
-        cpu = [float(x[2]) for x in r]; p99 = [float(x[3]) for x in r]; errs = sum(int(x[5]) for x in r)
+        cpu = [float(x[2]) for x in r]; p99 = [float(x[3]) for x in r]; fp99 = [float(x[6]) for x in r]; errs = sum(int(x[5]) for x in r)
         m = statistics.median(cpu); med[side, flow] = m
-        print(f"{side:6} {flow:13} {min(cpu):15.3f} {m:8.3f} {cores*1000/m:20.0f} {statistics.median(p99):14.1f} {errs:7d}")
+        print(f"{side:6} {flow:13} {min(cpu):15.3f} {m:8.3f} {cores*1000/m:20.0f} {statistics.median(p99):15.1f} {statistics.median(fp99):12.1f} {errs:7d}")
 for flow in ("session", "registration"):
     print(f"{flow}: full/empty capacity ratio (medians) {med['empty', flow]/med['full', flow]:.2f}")
 PY

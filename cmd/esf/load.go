@@ -37,11 +37,13 @@ const mockLoadAbout = `Drives complete ESF flows against a running mock (esf moc
 a sandbox's) from C workers at once, and prints one JSON line on standard
 output:
   {"flow":"session","n":2000,"c":8,"done":2000,"errors":0,"per_second":…,
-   "p50_ms":…,"p99_ms":…,"max_ms":…,"elapsed_s":…,"prep_s":…,"setup_s":…,
-   "alg":"rsa","seed":"…","from":0}
+   "p50_ms":…,"p99_ms":…,"max_ms":…,"requests":…,"req_p50_ms":…,
+   "req_p99_ms":…,"elapsed_s":…,"prep_s":…,"setup_s":…,"alg":"rsa",
+   "seed":"…","from":0}
 per_second is the flows that succeeded per second of the timed phase;
 p50_ms, p99_ms and max_ms are over the latency of each flow that
-succeeded, as the client sees it. Nothing before the timed phase is timed:
+succeeded, as the client sees it; req_p50_ms and req_p99_ms over each of
+the timed phase's HTTP requests (a flow makes several). Nothing before the timed phase is timed:
 prep_s is the client-side key issuance (a certificate per key store, from
 certstest's CAs), setup_s the control API work and the accounts the session
 flow needs. first_error holds the first failure; the first five are also
@@ -211,9 +213,10 @@ func (id identity) accountImport(password string) mockserver.AccountImport {
 // sandbox is a running mock: its control API, an HTTP client for C
 // workers, and its clock.
 type sandbox struct {
-	base string
-	ctl  *mockserver.ControlClient
-	hc   *http.Client
+	base  string
+	ctl   *mockserver.ControlClient
+	hc    *http.Client
+	timed *timedTransport
 	// now estimates the mock's clock: its time when read, run on by ours.
 	now func() time.Time
 	// at is the mock's time when read.
@@ -225,7 +228,8 @@ func dialSandbox(ctx context.Context, base, token string, conns int) (*sandbox, 
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 2*conns + 8
 	tr.MaxIdleConnsPerHost = 2*conns + 8
-	hc := &http.Client{Transport: tr, Timeout: time.Minute}
+	timed := &timedTransport{next: tr}
+	hc := &http.Client{Transport: timed, Timeout: time.Minute}
 	ctl, err := mockserver.NewControlClient(base, mockserver.ControlClientOptions{Token: token, HTTPClient: hc})
 	if err != nil {
 		return nil, err
@@ -235,7 +239,46 @@ func dialSandbox(ctx context.Context, base, token string, conns int) (*sandbox, 
 		return nil, fmt.Errorf("the mock's control API (GET /_mock/clock): %w", err)
 	}
 	read := time.Now()
-	return &sandbox{base: base, ctl: ctl, hc: hc, at: at, now: func() time.Time { return at.Add(time.Since(read)) }}, nil
+	return &sandbox{base: base, ctl: ctl, hc: hc, timed: timed, at: at, now: func() time.Time { return at.Add(time.Since(read)) }}, nil
+}
+
+// timedTransport records the latency of each request while on: from
+// sending the request to reading the answer's headers, as a client of the
+// mock sees one call.
+type timedTransport struct {
+	next http.RoundTripper
+	on   atomic.Bool
+	mu   sync.Mutex
+	d    []time.Duration
+}
+
+func (t *timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !t.on.Load() {
+		return t.next.RoundTrip(r)
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	d := time.Since(start)
+	t.mu.Lock()
+	t.d = append(t.d, d)
+	t.mu.Unlock()
+	return resp, err
+}
+
+// record starts recording; the func it returns stops and gives the
+// latencies, sorted.
+func (t *timedTransport) record() func() []time.Duration {
+	t.mu.Lock()
+	t.d = nil
+	t.mu.Unlock()
+	t.on.Store(true)
+	return func() []time.Duration {
+		t.on.Store(false)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		slices.Sort(t.d)
+		return t.d
+	}
 }
 
 // client returns an esfclient.Client of the mock on the mock's clock.
@@ -444,14 +487,19 @@ func sessionCycle(ctx context.Context, c *esfclient.Client, kp keyPair, iin, pas
 
 // loadReport is the JSON line esf mock load prints.
 type loadReport struct {
-	Flow       string  `json:"flow"`
-	N          int     `json:"n"`
-	C          int     `json:"c"`
-	Done       int     `json:"done"`
-	Errors     int     `json:"errors"`
-	PerSecond  float64 `json:"per_second"`
-	P50        float64 `json:"p50_ms"`
-	P99        float64 `json:"p99_ms"`
+	Flow      string  `json:"flow"`
+	N         int     `json:"n"`
+	C         int     `json:"c"`
+	Done      int     `json:"done"`
+	Errors    int     `json:"errors"`
+	PerSecond float64 `json:"per_second"`
+	P50       float64 `json:"p50_ms"`
+	P99       float64 `json:"p99_ms"`
+	// Requests is how many HTTP requests the timed phase made; ReqP50 and
+	// ReqP99 are over each one's latency (a flow makes several).
+	Requests   int     `json:"requests"`
+	ReqP50     float64 `json:"req_p50_ms"`
+	ReqP99     float64 `json:"req_p99_ms"`
 	Max        float64 `json:"max_ms"`
 	Elapsed    float64 `json:"elapsed_s"`
 	Prep       float64 `json:"prep_s"`
@@ -650,6 +698,7 @@ func mockLoad(ctx context.Context, fs *flagSet, args []string, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	stopTiming := sb.timed.record()
 	res := runFlows(ctx, cfg.n, cfg.c, flow, func(k int, err error) string {
 		who := ids[min(k, len(ids)-1)]
 		if cfg.flow == "session" {
@@ -657,7 +706,9 @@ func mockLoad(ctx context.Context, fs *flagSet, args []string, stdout, stderr io
 		}
 		return fmt.Sprintf("registration %d (IIN %s): %v", k, who.IIN, err)
 	}, stderr)
+	reqs := stopTiming()
 	res.fill(rep)
+	rep.Requests, rep.ReqP50, rep.ReqP99 = len(reqs), millis(percentile(reqs, 50)), millis(percentile(reqs, 99))
 	if cpu != nil {
 		server, client, err := cpu.stop()
 		if err != nil {
