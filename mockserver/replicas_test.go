@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
@@ -223,6 +224,28 @@ func testReplicaControl(t *testing.T, r *replicas) {
 	assert.Contains(t, resp, string(mockserver.CodeInternal), "B answers A's fault")
 	resp = soapCall(t, r.a.srv.URL, "VersionService", `<esf:esfVersionRequest/>`)
 	assert.Contains(t, resp, mockserver.Version, "used up once")
+
+	// A CA trusted at A: B accepts its keys from its next request.
+	ca, err := certstest.NewCA(certstest.Options{Now: r.a.srv.Now, Algorithm: certs.AlgorithmGOST2015_512,
+		Rand: certstest.DeterministicRand("replicas: a CA trusted at run time")})
+	require.NoError(t, err)
+	is, err := ca.Issue(certstest.Profile{Kind: certstest.KindIndividual, Usage: certs.UsageAuth, IIN: certstest.TestIIN})
+	require.NoError(t, err)
+	ks, err := certs.Open(is.PKCS12, is.PIN)
+	require.NoError(t, err)
+	signer, err := ks.Signer()
+	require.NoError(t, err)
+	certInfo := func(base string) (int, string) {
+		signed, err := xmlsigSign(httpGet(t, base+"/esf-web/ajax/login/ticket"), signer, ks.Certificate, r.b.srv.Now)
+		require.NoError(t, err)
+		return httpPostJSON(t, base+"/esf-web/ajax/login/xmlDsigCertInfo", `{"xmlDsig":`+jsonString(string(signed))+`}`)
+	}
+	code, answer := certInfo(r.b.srv.URL)
+	require.NotEqual(t, 200, code, "untrusted yet: %s", answer)
+	require.NoError(t, r.a.srv.Trust(ca.Root()))
+	require.NoError(t, r.a.srv.Trust(ca.Intermediate()))
+	code, answer = certInfo(r.b.srv.URL)
+	assert.Equal(t, 200, code, "trusted at A, so at B: %s", answer)
 }
 
 func httpGet(t *testing.T, url string) string {
