@@ -99,7 +99,7 @@ func (m *MemStore) run(ctx context.Context, write bool, fn func(tx Tx) error) er
 }
 
 // MemState is the whole of a MemStore, for saving and restoring it (the
-// mock's state file): every value, in a stable order.
+// mock's JSON export, GET /_mock/state): every value, in a stable order.
 type MemState struct {
 	Accounts []Account `json:"accounts"`
 	Changes  []Change  `json:"changes"`

@@ -16,6 +16,13 @@
 // token (Options.ControlToken), and can be turned off; request bodies are
 // bounded per route; every control input is validated, the field named.
 //
+// The state is in Options.Store (mockserver/mockstore): in memory by
+// default, in SQLite or PostgreSQL with mockserver/sqlstore. Each request
+// reads and writes through one transaction of it and is answered only
+// once that has committed; a Server keeps nothing of its own but caches it
+// reads again in each transaction, so any number of Servers — replicas in
+// several processes — may share one store.
+//
 // Every registration rule is esfreg's, enforced server-side; every refusal
 // carries the real ESF code (or esfreg's own in the same style) and its
 // Russian message, mapped to HTTP, JSON and SOAP faults in one table

@@ -92,7 +92,7 @@ usage error.
 const mockPopulateAbout = `Fills a mock with N registered individuals at once, through the control
 API's bulk import (POST /_mock/accounts): no registration steps, signatures
 or e-mails, one bcrypt hash per batch (the accounts share --password), the
-state file written once per batch. It prints one JSON line:
+each batch one transaction. It prints one JSON line:
   {"accounts":10000,"seed":"esf-populate","from":0,"first_iin":"…",
    "last_iin":"…","password":"…","batches":10,"elapsed_s":…,
    "per_second":…,"prep_s":…}

@@ -85,7 +85,7 @@ Safe by default, as the real ESF:
     --idle-timeout) and bodies are bounded (--max-body).
 
 --seed FILE publishes taxpayers into the register at start (visible at
-once, after the state file is loaded). FILE is a JSON array of esfreg
+once, into the state --state or --db holds). FILE is a JSON array of esfreg
 taxpayers:
   [{"tin": "123456789021", "nameRu": "ТОО \"Тест\"", "type": "PRIVATE_ENTERPRISE",
     "resident": true, "enterpriseAdministrator": "123456789011"},

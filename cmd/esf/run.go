@@ -32,7 +32,7 @@ const exitStatusRule = `Exit status, the same for every command:
      or not what it should be (not a certificate, key store, XML document or
      agreement), or its PIN is wrong; the key may not sign this (an AUTH key,
      another person's key); the output could not be written; the mock could
-     not start (address in use, a corrupt --state file).
+     not start (address in use, a corrupt --state file, a database it cannot reach).
   2  a usage error, and nothing was checked or written: an unknown command or
      flag; a malformed flag value (--at, --usage, --kind, --addr …); a
      missing or extra argument; a missing required flag (--ca, --keystore,
