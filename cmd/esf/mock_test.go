@@ -371,6 +371,11 @@ func TestMockServeErrors(t *testing.T) {
 		{"seed unknown field", []string{"mock", "serve", "--seed", unknownField}, exitUsage, `unknown field "bin"`},
 		{"seed refused", []string{"mock", "serve", "--seed", badBIN}, exitUsage, "123456789021"},
 		{"corrupt state file", []string{"mock", "serve", "--state", corruptState}, exitFailure, corruptState},
+		{"state not a database", []string{"mock", "serve", "--state", garbage}, exitFailure, garbage},
+		{"state and db", []string{"mock", "serve", "--state", filepath.Join(dir, "m.db"), "--db", "postgres://localhost/esf"}, exitUsage, "not both"},
+		{"db not postgres", []string{"mock", "serve", "--db", "mysql://u:secret@localhost/esf"}, exitUsage, "postgres://"},
+		{"db password hidden", []string{"mock", "serve", "--db", "mysql://u:secret@localhost/esf"}, exitUsage, "xxxxx"},
+		{"db unreachable", []string{"mock", "serve", "--db", "postgres://u:secret@127.0.0.1:1/esf?connect_timeout=5"}, exitFailure, "--db postgres://u:xxxxx@127.0.0.1:1/esf"},
 		{"port in use", []string{"mock", "serve", "--addr", busy.Addr().String()}, exitFailure, "listen"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -380,6 +385,7 @@ func TestMockServeErrors(t *testing.T) {
 			code := Run(ctx, tc.args, &out, &errOut)
 			assert.Equal(t, tc.code, code, "stderr: %s", errOut.String())
 			assert.Contains(t, errOut.String(), tc.msg)
+			assert.NotContains(t, errOut.String(), "secret", "a --db password is never printed")
 			assert.NotContains(t, out.String(), "listening on")
 		})
 	}
