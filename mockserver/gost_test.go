@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,7 +130,21 @@ func TestTickets(t *testing.T) {
 	reused := create(signed)
 	assert.Contains(t, reused, "<faultstring>AUTH_TICKET_NOT_FOUND</faultstring>", "a ticket works once")
 
+	// A state the mock did not make, or a ticket whose IIN was changed.
+	issued := unescape(between(soapCall(t, e.srv.URL, "AuthService", `<esf:createAuthTicketRequest><iin>`+certstest.TestIIN+`</iin></esf:createAuthTicketRequest>`), "<authTicketXml>", "</authTicketXml>"))
+	state := between(issued, "<state>", "</state>")
+	require.NotEmpty(t, state)
+	for name, tc := range map[string]struct{ doc, fault string }{
+		"forged state": {strings.Replace(issued, state, "0123456789abcdef."+state[strings.Index(state, ".")+1:], 1), "AUTH_TICKET_NOT_FOUND"},
+		"another IIN":  {strings.Replace(issued, "<iin>"+certstest.TestIIN+"</iin>", "<iin>"+certstest.TestIIN2+"</iin>", 1), "INVALID_AUTH_TICKET"},
+	} {
+		signed, err := xmlsigSign(tc.doc, signer, auth.Certificate, e.srv.Now)
+		require.NoError(t, err)
+		assert.Contains(t, create(signed), "<faultstring>"+tc.fault+"</faultstring>", name)
+	}
+
 	expired := ticket()
 	e.srv.Advance(2 * time.Minute)
 	assert.Contains(t, create(expired), "<faultstring>AUTH_TICKET_EXPIRED</faultstring>")
+	assert.Contains(t, create(expired), "<faultstring>AUTH_TICKET_NOT_FOUND</faultstring>", "an expired ticket is used up")
 }

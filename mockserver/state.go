@@ -15,10 +15,12 @@ import (
 
 // State is everything the mock remembers, as Dump writes it and Load reads
 // it back: esfreg's state (accounts, the register, requests, tokens), API
-// sessions, outstanding tickets, the outbox, the clock's offset and the
-// CAs and CRLs the control API added. Registrations between their steps
-// and queued faults are not kept: they start over. It is the JSON state
-// file of earlier versions, which had no Trusted and CRLs.
+// sessions, used tickets, the outbox, the clock's offset and the CAs and
+// CRLs the control API added. Registrations between their steps, queued
+// faults and tickets issued but not yet used are not kept: they start
+// over (a ticket is signed with a key that a Load makes anew). It is the
+// JSON state file of earlier versions, which had no Trusted and CRLs and
+// listed unused tickets too (loaded, they count as used).
 type State struct {
 	Version  int             `json:"version"`
 	Store    esfreg.MemState `json:"store"`

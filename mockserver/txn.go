@@ -46,6 +46,9 @@ type shared struct {
 	TrustGen int64 `json:"trustGen"`
 	// Faults is how many queued faults are left; at 0 no request looks.
 	Faults int `json:"faults"`
+	// TicketKey signs the tickets' states (ticket.go); made at the first
+	// ticket, new after a Reset or a Load.
+	TicketKey []byte `json:"ticketKey,omitempty"`
 }
 
 // getJSON reads the record kind/key into v.
@@ -111,10 +114,11 @@ func (k keep) Unwrap() error { return k.error }
 // request is one request's work in the store: its transaction, and what to
 // do once it has committed (relay e-mail).
 type request struct {
-	ctx   context.Context // carries tx for esfreg's rules
-	tx    mockstore.Tx
-	now   time.Time
-	after []func()
+	ctx    context.Context // carries tx for esfreg's rules
+	tx     mockstore.Tx
+	now    time.Time
+	shared shared // as the transaction began
+	after  []func()
 	// spent is the ticket the request redeemed: if the request fails,
 	// its transaction rolls back, but the ticket stays used.
 	spent *ticket
@@ -239,6 +243,7 @@ func (s *Server) begin(r *request, fc *faultCheck, write bool) error {
 	if err != nil {
 		return err
 	}
+	r.shared = sh
 	s.clock.setOffset(sh.ClockOffset)
 	s.faultsQueued.Store(int64(sh.Faults))
 	if sh.TrustGen != s.trustGen.Load() {
