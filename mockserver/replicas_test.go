@@ -2,8 +2,10 @@ package mockserver_test
 
 import (
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -87,6 +89,7 @@ func TestReplicas(t *testing.T) {
 			t.Run("50 racing completions of one BIN", func(t *testing.T) { testReplicaCompletions(t, newReplicas(t, open)) })
 			t.Run("control API of one seen by the other", func(t *testing.T) { testReplicaControl(t, newReplicas(t, open)) })
 			t.Run("one replica gone, the other serves all", func(t *testing.T) { testReplicaGone(t, newReplicas(t, open)) })
+			t.Run("concurrent registrations of different people all succeed", func(t *testing.T) { testReplicaConcurrent(t, newReplicas(t, open)) })
 		})
 	}
 }
@@ -213,6 +216,46 @@ func testReplicaGone(t *testing.T, r *replicas) {
 	again, err := r.b.c.OpenSession(r.b.ctx, esfclient.SessionRequest{Key: auth, Password: password, TIN: certstest.TestIIN, CloseOpenSession: true})
 	require.NoError(t, err)
 	assert.NotEqual(t, sess.ID, again.ID)
+}
+
+// Requests that touch different records succeed together, however the
+// store serializes them (PostgreSQL retries its serialization conflicts:
+// with too few attempts some of these failed with SYSTEM_DOWN).
+func testReplicaConcurrent(t *testing.T, r *replicas) {
+	const n, workers = 32, 8
+	ca, err := certstest.NewCA(certstest.Options{Now: r.a.srv.Now, Rand: certstest.DeterministicRand(certstest.FixtureSeed)})
+	require.NoError(t, err)
+	var key *rsa.PrivateKey
+	people := make([][2]*certs.KeyStore, n)
+	for i := range people {
+		for j, u := range []certs.Usage{certs.UsageAuth, certs.UsageSign} {
+			is, err := ca.Issue(certstest.Profile{Usage: u, IIN: benchIIN(i), Key: key})
+			require.NoError(t, err)
+			key = is.PrivateKey.(*rsa.PrivateKey)
+			people[i][j], err = certs.Open(is.PKCS12, is.PIN)
+			require.NoError(t, err)
+		}
+	}
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				e, other := r.of(i), r.of(i+1)
+				email := fmt.Sprintf("person%d@example.kz", i)
+				res, err := e.c.Register(e.ctx, esfclient.Registration{Category: esfreg.Individual, Key: people[i][0], Signer: people[i][1], Form: form(email)})
+				if !assert.NoError(t, err, "registration %d", i) {
+					continue
+				}
+				mails := other.srv.MailTo(res.Request.Email)
+				if assert.NotEmpty(t, mails, "registration %d: the e-mail", i) {
+					_, err = other.c.CompleteRegistration(other.ctx, mails[len(mails)-1].Link, people[i][0], password)
+					assert.NoError(t, err, "completion %d", i)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func testReplicaControl(t *testing.T, r *replicas) {
