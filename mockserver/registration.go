@@ -1,8 +1,14 @@
 package mockserver
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -18,41 +24,115 @@ import (
 // ApplicationTTL is how long a registration may sit between its steps.
 const ApplicationTTL = time.Hour
 
-// application is a registration between steps 1 and 4, a kindApp record
-// (the certificate as DER: App.Certificate is rebuilt from it).
+// application is a registration between steps 1 and 4, a kindApp record.
+// The store never sees its ID or its passwords in the clear: the record's
+// key is the ID's SHA-256, and the form's passwords (typed at step 2,
+// needed again at step 3) are sealed with AES-GCM under a key derived
+// from the ID, which only the client holds (it is in the URL of steps 2
+// and 3). A copy of the database, or a replica's, reads neither.
 type application struct {
-	ID          string              `json:"id"`
-	App         *esfreg.Application `json:"app"`
-	Certificate []byte              `json:"certificate"`
-	Lang        agreement.Lang      `json:"lang"`
-	Form        *esfreg.Form        `json:"form,omitempty"`       // after step 2
-	Agreements  []esfreg.Agreement  `json:"agreements,omitempty"` // what step 3 asks to sign
-	Expires     time.Time           `json:"expires"`
+	ID         string              `json:"-"`
+	App        *esfreg.Application `json:"app"`
+	Lang       agreement.Lang      `json:"lang"`
+	Form       *esfreg.Form        `json:"-"`                    // after step 2
+	Agreements []esfreg.Agreement  `json:"agreements,omitempty"` // what step 3 asks to sign
+	Expires    time.Time           `json:"expires"`
 }
 
-func putApplication(r *request, a *application) error {
-	cert := a.App.Certificate
-	a.App.Certificate = nil
-	a.Certificate = cert.X509.Raw
-	defer func() { a.App.Certificate = cert }()
-	return putJSON(r.tx, kindApp, a.ID, "", a.Expires, a)
+// applicationRecord is the stored form of an application.
+type applicationRecord struct {
+	application
+	// Certificate is App.Certificate as DER.
+	Certificate []byte `json:"certificate"`
+	// Form is the form without its passwords; Sealed the passwords.
+	Form   *esfreg.Form `json:"form,omitempty"`
+	Sealed []byte       `json:"sealed,omitempty"`
+}
+
+// sealedPasswords are the form's fields that are not stored in the clear.
+type sealedPasswords struct {
+	Password             string `json:"p,omitempty"`
+	PasswordConfirmation string `json:"c,omitempty"`
+	CurrentPassword      string `json:"o,omitempty"`
+}
+
+// applicationKey is the record key of the application id.
+func applicationKey(id string) string {
+	sum := sha256.Sum256([]byte("esf mock application id\x00" + id))
+	return hex.EncodeToString(sum[:])
+}
+
+// applicationAEAD is the cipher that seals the passwords of application id.
+func applicationAEAD(id string) (cipher.AEAD, error) {
+	key := sha256.Sum256([]byte("esf mock application form key\x00" + id))
+	block, err := aes.NewCipher(key[:])
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+func (s *Server) putApplication(r *request, a *application) error {
+	rec := applicationRecord{application: *a, Certificate: a.App.Certificate.X509.Raw}
+	app := *a.App
+	app.Certificate = nil
+	rec.App = &app
+	if a.Form != nil {
+		f := a.Form.WithoutPasswords()
+		rec.Form = &f
+		plain, err := json.Marshal(sealedPasswords{a.Form.Password, a.Form.PasswordConfirmation, a.Form.CurrentPassword})
+		if err != nil {
+			return err
+		}
+		aead, err := applicationAEAD(a.ID)
+		if err != nil {
+			return err
+		}
+		nonce := make([]byte, aead.NonceSize())
+		if _, err := io.ReadFull(s.rand, nonce); err != nil {
+			return fmt.Errorf("mockserver: random: %w", err)
+		}
+		rec.Sealed = aead.Seal(nonce, nonce, plain, []byte(applicationKey(a.ID)))
+	}
+	return putJSON(r.tx, kindApp, applicationKey(a.ID), "", a.Expires, rec)
 }
 
 // getApplication returns the registration in progress with id.
 func getApplication(r *request, id string) (*application, error) {
-	var a application
-	err := getJSON(r.tx, kindApp, id, &a)
-	if errors.Is(err, esfreg.ErrNotFound) || err == nil && (a.App == nil || r.now.After(a.Expires)) {
+	var rec applicationRecord
+	err := getJSON(r.tx, kindApp, applicationKey(id), &rec)
+	if errors.Is(err, esfreg.ErrNotFound) || err == nil && (rec.App == nil || r.now.After(rec.Expires)) {
 		return nil, newError(CodeApplicationNotFound, "applicationId")
 	}
 	if err != nil {
 		return nil, err
 	}
-	cert, err := certs.ParseCertificate(a.Certificate)
-	if err != nil {
-		return nil, fmt.Errorf("mockserver: application %s: %w", id, err)
+	a := rec.application
+	a.ID = id
+	if a.App.Certificate, err = certs.ParseCertificate(rec.Certificate); err != nil {
+		return nil, fmt.Errorf("mockserver: application: %w", err)
 	}
-	a.App.Certificate = cert
+	if rec.Form != nil {
+		aead, err := applicationAEAD(id)
+		if err != nil {
+			return nil, err
+		}
+		n := aead.NonceSize()
+		if len(rec.Sealed) < n {
+			return nil, errors.New("mockserver: application: sealed passwords cut short")
+		}
+		plain, err := aead.Open(nil, rec.Sealed[:n], rec.Sealed[n:], []byte(applicationKey(id)))
+		if err != nil {
+			return nil, fmt.Errorf("mockserver: application: sealed passwords: %w", err)
+		}
+		var p sealedPasswords
+		if err := json.Unmarshal(plain, &p); err != nil {
+			return nil, fmt.Errorf("mockserver: application: sealed passwords: %w", err)
+		}
+		f := *rec.Form
+		f.Password, f.PasswordConfirmation, f.CurrentPassword = p.Password, p.PasswordConfirmation, p.CurrentPassword
+		a.Form = &f
+	}
 	return &a, nil
 }
 
@@ -111,7 +191,7 @@ func (s *Server) handleRegistrationStart(w http.ResponseWriter, r *http.Request,
 		if id, err = s.randomHex(20); err != nil {
 			return err
 		}
-		return putApplication(rq, &application{ID: id, App: app, Lang: lang, Expires: rq.now.Add(ApplicationTTL)})
+		return s.putApplication(rq, &application{ID: id, App: app, Lang: lang, Expires: rq.now.Add(ApplicationTTL)})
 	})
 	if err != nil {
 		s.writeError(w, err)
@@ -175,7 +255,7 @@ func (s *Server) handleRegistrationForm(w http.ResponseWriter, r *http.Request, 
 		form := req.Form
 		a.Form = &form
 		a.Agreements = list
-		return putApplication(rq, a)
+		return s.putApplication(rq, a)
 	})
 	if err != nil {
 		s.writeError(w, err)
@@ -240,7 +320,7 @@ func (s *Server) handleRegistrationAgreements(w http.ResponseWriter, r *http.Req
 		}
 		link := s.baseURL(r) + esfreg.RegistrationLinkPath + conf.Token
 		req2 := conf.Request
-		if err := rq.tx.DeleteRecord(kindApp, a.ID); err != nil {
+		if err := rq.tx.DeleteRecord(kindApp, applicationKey(a.ID)); err != nil {
 			return err
 		}
 		return s.send(rq, registrationMail(req2.Email, req2.Category, a.Lang, req2.FullName, req2.IIN, req2.CompanyName, req2.BIN, link))

@@ -18,6 +18,7 @@ import (
 	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver"
+	"github.com/esfkit/esf/mockserver/mockstore"
 )
 
 // The security defaults (issue "Security defaults and hardening"): each
@@ -326,4 +327,39 @@ func TestBodyLimits(t *testing.T) {
 	login := "login=123456789011&password=" + strings.Repeat("x", mockserver.MaxLoginBody)
 	status, _, _ = serve(t, def, "POST", "/esf-web/ajax/login", "127.0.0.1:1", "", "application/x-www-form-urlencoded", login)
 	assert.Equal(t, http.StatusBadRequest, status)
+}
+
+// Between step 2 and step 3 the store holds the registration, but neither
+// its ID (the client's) nor the passwords typed at step 2 in the clear: a
+// copy of the database gives away no password.
+func TestApplicationPasswordsSealed(t *testing.T) {
+	e := newEnv(t)
+	auth, sign := e.ks(certstest.FixtureIndividualAuth), e.ks(certstest.FixtureIndividualSign)
+	start, err := e.c.StartRegistration(e.ctx, esfreg.Individual, auth)
+	require.NoError(t, err)
+	f := start.Form
+	filled := form("sealed@example.kz")
+	f.Email, f.Password, f.PasswordConfirmation = filled.Email, filled.Password, filled.PasswordConfirmation
+	f.Address, f.IDDocumentNumber, f.IDDocumentIssueDate, f.IDDocumentIssuer = filled.Address, filled.IDDocumentNumber, filled.IDDocumentIssueDate, filled.IDDocumentIssuer
+	list, err := e.c.SubmitForm(e.ctx, start, f)
+	require.NoError(t, err)
+
+	var stored []mockstore.Record
+	require.NoError(t, e.srv.Store().View(e.ctx, func(tx mockstore.Tx) error {
+		stored, err = tx.RecordsOf("application", "")
+		return err
+	}))
+	require.Len(t, stored, 1)
+	assert.NotEqual(t, start.ApplicationID, stored[0].Key)
+	assert.NotContains(t, string(stored[0].Data), start.ApplicationID)
+	assert.NotContains(t, string(stored[0].Data), password)
+	assert.Contains(t, string(stored[0].Data), "sealed@example.kz", "the rest of the form is kept")
+
+	// Step 3 still has the password: the registration completes with it.
+	req, err := e.c.SignAgreements(e.ctx, start, list, sign)
+	require.NoError(t, err)
+	mails := e.srv.MailTo(req.Email)
+	require.NotEmpty(t, mails)
+	_, err = e.c.CompleteRegistration(e.ctx, mails[len(mails)-1].Link, auth, password)
+	require.NoError(t, err)
 }

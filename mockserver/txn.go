@@ -19,7 +19,7 @@ const (
 	kindSession     = "session"       // by session ID, owner the IIN
 	kindOpenSession = "open-session"  // by IIN: the ID of the user's open session
 	kindTicket      = "ticket"        // by state
-	kindApp         = "application"   // registrations between steps, by ID
+	kindApp         = "application"   // registrations between steps, by the ID's SHA-256
 	kindMail        = "mail"          // by mailKey(ID), owner the address in lower case
 	kindFailure     = "login-failure" // failed password checks, by IIN
 	kindFault       = "fault"         // queued faults, by seqKey
