@@ -37,3 +37,31 @@ func TestCachedHasher(t *testing.T) {
 	require.NoError(t, h.Verify(other, "Other2026x"))
 	assert.Equal(t, 3, inner.verifies, "the second verification is remembered")
 }
+
+// A hash prepared before a transaction is taken once by Hash; each one
+// has its own salt; one nobody took is dropped.
+func TestCachedHasherPrepare(t *testing.T) {
+	h := newCachedHasher(esfreg.Bcrypt{Cost: 4})
+	done1, err := h.prepare("Secret2026x")
+	require.NoError(t, err)
+	done2, err := h.prepare("Secret2026x")
+	require.NoError(t, err)
+	a, err := h.Hash("Secret2026x")
+	require.NoError(t, err)
+	b, err := h.Hash("Secret2026x")
+	require.NoError(t, err)
+	assert.NotEqual(t, a, b, "two prepared hashes, two salts")
+	require.NoError(t, h.Verify(a, "Secret2026x"))
+	require.NoError(t, h.Verify(b, "Secret2026x"))
+	done1()
+	done2()
+	assert.Empty(t, h.prepared)
+
+	done3, err := h.prepare("Other2026x")
+	require.NoError(t, err)
+	done3()
+	assert.Empty(t, h.prepared, "one nobody took is dropped")
+	c, err := h.Hash("Other2026x")
+	require.NoError(t, err)
+	require.NoError(t, h.Verify(c, "Other2026x"))
+}

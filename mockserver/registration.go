@@ -178,6 +178,7 @@ func (s *Server) handleRegistrationStart(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, err)
 		return
 	}
+	s.warmChain(v.Signer)
 	var app *esfreg.Application
 	var id string
 	err = s.update(r.Context(), func(rq *request) error {
@@ -305,6 +306,27 @@ func (s *Server) handleRegistrationAgreements(w http.ResponseWriter, r *http.Req
 			return
 		}
 		signed = append(signed, esfreg.SignedAgreement{Agreement: fromDocument(parsed), Signer: v.Signer, Document: []byte(doc)})
+	}
+	// The new password's bcrypt hash, and the signers' chains, before the
+	// transaction: the store's writer is not held for them (nor are they
+	// paid again when a PostgreSQL transaction is retried).
+	for _, sa := range signed {
+		s.warmChain(sa.Signer)
+	}
+	var pw string
+	_ = s.view(r.Context(), func(rq *request) error {
+		if a, err := getApplication(rq, p.ByName("id")); err == nil && a.Form != nil && a.Form.CurrentPassword == "" {
+			pw = a.Form.Password
+		}
+		return nil
+	})
+	if pw != "" {
+		done, err := s.hasher.prepare(pw)
+		if err != nil {
+			s.writeError(w, err)
+			return
+		}
+		defer done()
 	}
 	var conf *esfreg.Confirmation
 	err := s.update(r.Context(), func(rq *request) error {

@@ -404,3 +404,15 @@ func (s *Server) randomHex(n int) (string, error) {
 }
 
 var errNotFound = errors.New("not found")
+
+// warmChain verifies c's chain against the trust outside any transaction,
+// for what the rules check in one: certs remembers the signatures that
+// verified, so the check inside costs no RSA or GOST verification while
+// the store's writer is held. The outcome is not used: the rules decide.
+func (s *Server) warmChain(c *certs.Certificate) {
+	trust := s.trust.Load()
+	if c == nil || trust == nil {
+		return
+	}
+	_, _ = certs.Verify(c, certs.VerifyOptions{Roots: trust.Roots, Intermediates: trust.Intermediates, CurrentTime: s.clock.Now()})
+}
