@@ -141,12 +141,15 @@ func (s *Server) update(ctx context.Context, fn func(r *request) error) error {
 	fc, _ := ctx.Value(faultKey{}).(*faultCheck)
 	err := s.store.Update(ctx, func(tx mockstore.Tx) error {
 		r := &request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx}
-		kept = nil
-		err := s.begin(r, fc, true)
-		if err == nil {
-			err = fn(r)
-		}
+		kept, after, spent, fnFailed = nil, nil, nil, false
 		var k keep
+		if err := s.begin(r, fc, true); errors.As(err, &k) {
+			kept = k.error // a queued fault: its use commits
+			return nil
+		} else if err != nil {
+			return err // the store's
+		}
+		err := fn(r)
 		if errors.As(err, &k) {
 			kept, err = k.error, nil
 		}
@@ -198,18 +201,23 @@ func (e *storeError) Unwrap() []error { return []error{e.apiError, e.err} }
 // view runs fn in a read-only transaction.
 func (s *Server) view(ctx context.Context, fn func(r *request) error) error {
 	fc, _ := ctx.Value(faultKey{}).(*faultCheck)
+	var fnFailed bool
 	err := s.store.View(ctx, func(tx mockstore.Tx) error {
 		r := &request{ctx: esfreg.ContextWithTx(ctx, tx), tx: tx}
 		if err := s.begin(r, fc, false); err != nil {
 			return err
 		}
-		return fn(r)
+		err := fn(r)
+		fnFailed = err != nil
+		return err
 	})
-	if errors.Is(err, errFaultPending) {
+	switch {
+	case errors.Is(err, errFaultPending):
 		// A queued fault matches: use it up in a transaction that writes.
 		return s.update(ctx, func(*request) error { return nil })
-	}
-	if err == nil && fc != nil {
+	case err != nil && !fnFailed:
+		return storeFailed(err)
+	case err == nil && fc != nil:
 		fc.done = true
 	}
 	return err
