@@ -191,10 +191,7 @@ func (s *Server) QueueFault(f Fault) error {
 		if err := putJSON(r.tx, kindFault, seqKey(n), "", time.Time{}, queuedFault{Fault: f, Left: f.Count}); err != nil {
 			return err
 		}
-		sh, err := changeShared(r, func(sh *shared) { sh.Faults++ })
-		if err == nil {
-			r.after = append(r.after, func() { s.faultsQueued.Store(int64(sh.Faults)) })
-		}
+		_, err = changeShared(r, func(sh *shared) { sh.Faults++ })
 		return err
 	})
 }
@@ -274,6 +271,17 @@ func readJSON(r *http.Request, v any) error {
 		return err
 	}
 	return decodeJSON(data, v)
+}
+
+// decodeOneOrMany decodes a body that is one T (an object) or several (an
+// array), as decodeJSON does; array says which it was.
+func decodeOneOrMany[T any](data []byte) (list []T, array bool, err error) {
+	if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("[")) {
+		err = decodeJSON(data, &list)
+		return list, true, err
+	}
+	list = make([]T, 1)
+	return list, false, decodeJSON(data, &list[0])
 }
 
 // readJSONBody reads a body that must be JSON (or come without a type).
@@ -490,14 +498,7 @@ func (s *Server) handleSeedTaxpayer(w http.ResponseWriter, r *http.Request, _ ht
 	}
 	// One taxpayer (an object) or several (an array), as --seed takes them:
 	// every one is checked before any is added.
-	array := bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("["))
-	var list []esfreg.Taxpayer
-	if array {
-		err = decodeJSON(data, &list)
-	} else {
-		list = make([]esfreg.Taxpayer, 1)
-		err = decodeJSON(data, &list[0])
-	}
+	list, array, err := decodeOneOrMany[esfreg.Taxpayer](data)
 	if err != nil {
 		s.writeControlError(w, err)
 		return
@@ -1046,14 +1047,7 @@ func (s *Server) handleImportAccounts(w http.ResponseWriter, r *http.Request, _ 
 		s.writeControlError(w, err)
 		return
 	}
-	array := bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("["))
-	var list []AccountImport
-	if array {
-		err = decodeJSON(data, &list)
-	} else {
-		list = make([]AccountImport, 1)
-		err = decodeJSON(data, &list[0])
-	}
+	list, array, err := decodeOneOrMany[AccountImport](data)
 	if err != nil {
 		s.writeControlError(w, err)
 		return

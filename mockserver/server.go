@@ -130,8 +130,8 @@ type Options struct {
 // Server is the mock. Its methods are safe for concurrent use, and so are
 // several Servers (replicas, in several processes) over one Store: the
 // state is the store's alone; what a Server keeps in its process is a
-// cache of it, read again at each request's start (the clock's offset,
-// the trust, whether faults are queued).
+// cache of it, read again at the start of each transaction (the clock's
+// offset, the parsed trust).
 type Server struct {
 	opts   Options
 	log    *slog.Logger
@@ -145,12 +145,11 @@ type Server struct {
 	// API's additions are in the store (kindTrust).
 	base certs.VerifyOptions
 
-	trustMu      sync.Mutex // serializes reloadTrust
-	trustGen     atomic.Int64
-	trust        atomic.Pointer[certs.VerifyOptions]
-	svc          atomic.Pointer[esfreg.Service]
-	faultsQueued atomic.Int64
-	lastPrune    atomic.Int64 // UnixNano of the last sweep, on the server's clock
+	trustMu   sync.Mutex // serializes loadTrust
+	trustGen  atomic.Int64
+	trust     atomic.Pointer[certs.VerifyOptions]
+	svc       atomic.Pointer[esfreg.Service]
+	lastPrune atomic.Int64 // UnixNano of the last sweep, on the server's clock
 }
 
 // New returns a Server configured by opts.

@@ -253,7 +253,6 @@ func (s *Server) begin(r *request, fc *faultCheck, write bool) error {
 	}
 	r.shared = sh
 	s.clock.setOffset(sh.ClockOffset)
-	s.faultsQueued.Store(int64(sh.Faults))
 	if sh.TrustGen != s.trustGen.Load() {
 		if err := s.loadTrust(r.tx, sh.TrustGen); err != nil {
 			return err
@@ -267,9 +266,9 @@ func (s *Server) begin(r *request, fc *faultCheck, write bool) error {
 }
 
 // refresh reads what the control API of any replica may have changed —
-// the clock's offset, the trust, whether faults are queued — for a caller
-// outside a request's transaction (every transaction reads it anyway:
-// begin).
+// the clock's offset, the trust — and uses up a fault queued for the
+// request, for a caller outside a request's transaction (every
+// transaction does so anyway: begin).
 func (s *Server) refresh(ctx context.Context) error {
 	return s.view(ctx, func(*request) error { return nil })
 }
