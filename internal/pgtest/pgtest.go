@@ -405,15 +405,25 @@ func (c *Cluster) Crash(ctx context.Context) error {
 func (c *Cluster) Kill() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	p, err := c.takeProc()
+	if err != nil {
+		return err
+	}
+	return killProcess(p, killTimeout)
+}
+
+// takeProc takes the running server's process from c, for stopping it;
+// c.mu is held.
+func (c *Cluster) takeProc() (*process, error) {
 	if c.closed {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	p := c.proc
 	c.proc = nil
 	if p == nil || p.exited() {
-		return ErrNotRunning
+		return nil, ErrNotRunning
 	}
-	return killProcess(p, killTimeout)
+	return p, nil
 }
 
 // signal asks the server to shut down with sig and waits for it to exit,
@@ -421,13 +431,9 @@ func (c *Cluster) Kill() error {
 func (c *Cluster) signal(ctx context.Context, sig syscall.Signal) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
-	}
-	p := c.proc
-	c.proc = nil
-	if p == nil || p.exited() {
-		return ErrNotRunning
+	p, err := c.takeProc()
+	if err != nil {
+		return err
 	}
 	return stopProcess(ctx, p, sig)
 }
