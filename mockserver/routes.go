@@ -54,6 +54,11 @@ func (s *Server) routes() *httprouter.Router {
 	r.PUT("/_mock/state", s.handleLoad)
 	r.GET("/_mock/keystore", s.handleKeyStore)
 
+	// The portal's pages for a person in a browser (web.go) and the mock's
+	// own tooling pages under /_mock/ui/ (ui.go).
+	s.webRoutes(r)
+	s.uiRoutes(r)
+
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if isControlPath(req.URL.Path) {
 			s.writeControlError(w, newError(CodeNotFound, ""))
