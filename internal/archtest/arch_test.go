@@ -49,6 +49,8 @@ var thirdParty = map[string][]string{
 	"github.com/stretchr/testify":            {"mockserver/storetest"}, // tests, and the store suite
 	"github.com/jonboulle/clockwork":         {},                       // goxmldsig's, never ours
 	"github.com/esfkit/esf/internal/testref": {},                       // tests only
+	"github.com/chromedp/chromedp":           {},                       // tests only: internal/browsertest
+	"github.com/chromedp/cdproto":            {},                       // chromedp's, tests only
 }
 
 type pkg struct {
