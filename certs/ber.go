@@ -154,6 +154,24 @@ func (p *berParser) finish(e *element, data []byte, start, length, depth int) (*
 	return e, data[start+length:], nil
 }
 
+// BERToDER re-encodes data, exactly one BER element, as DER: definite
+// lengths, and the universal string types primitive (the segments of a
+// constructed OCTET STRING joined). The order of the elements of a SET OF
+// is kept. NCA's tools write key stores and CMS (NCALayer's "MIAG…") with
+// indefinite lengths, which encoding/asn1 refuses; package cms reads them
+// through this. Nesting is limited to 32 levels and 65,536 elements.
+func BERToDER(data []byte) ([]byte, error) {
+	e, err := parseBER(data)
+	if err != nil {
+		return nil, fmt.Errorf("certs: %w", err)
+	}
+	der, err := e.der()
+	if err != nil {
+		return nil, fmt.Errorf("certs: %w", err)
+	}
+	return der, nil
+}
+
 // octets returns the value of a string type, joining the segments of a
 // constructed encoding.
 func (e *element) octets() ([]byte, error) {

@@ -83,6 +83,7 @@ func TestExitStatus(t *testing.T) {
 		"xml":       {missingArg: []string{}},
 		"mock":      {missingArg: []string{}},
 		"agreement": {missingArg: []string{}},
+		"cms":       {missingArg: []string{}},
 		"cert info": {
 			missingArg: []string{"--pin", pin},
 			missingPIN: []string{p12},
@@ -112,6 +113,15 @@ func TestExitStatus(t *testing.T) {
 			invalid:    []string{"--keystore", p12, "--pin", pin, "--at", at, garbage},
 		},
 		"agreement verify": { // no key store, no PIN
+			missingArg: []string{"--no-chain"},
+			invalid:    []string{"--no-chain", garbage},
+		},
+		"cms sign": { // any bytes can be signed: the input that fails is the key store
+			missingArg: []string{"--keystore", p12, "--pin", pin, "--at", at},
+			missingPIN: []string{"--keystore", p12, "--at", at, doc},
+			invalid:    []string{"--keystore", garbage, "--pin", pin, "--at", at, doc},
+		},
+		"cms verify": { // no key store, no PIN
 			missingArg: []string{"--no-chain"},
 			invalid:    []string{"--no-chain", garbage},
 		},

@@ -29,10 +29,10 @@ const exitStatusRule = `Exit status, the same for every command:
      asked for.
   1  the command line was right but the work failed on its input: a verify
      found something INVALID; a FILE or the --keystore is missing, unreadable
-     or not what it should be (not a certificate, key store, XML document or
-     agreement), or its PIN is wrong; the key may not sign this (an AUTH key,
-     another person's key); the output could not be written; the mock could
-     not start (address in use, a corrupt --state file, a database it cannot reach).
+     or not what it should be (not a certificate, key store, XML document,
+     CMS or agreement), or its PIN is wrong; the key may not sign this (an
+     AUTH key, another person's key); the output could not be written; the
+     mock could not start (address in use, a corrupt --state file, a database it cannot reach).
   2  a usage error, and nothing was checked or written: an unknown command or
      flag; a malformed flag value (--at, --usage, --kind, --addr …); a
      missing or extra argument; a missing required flag (--ca, --keystore,
@@ -44,8 +44,8 @@ const exitStatusRule = `Exit status, the same for every command:
 `
 
 // command is a node of esf's command tree: a group (esf, cert, xml,
-// agreement, mock), whose first argument names a subcommand, or a leaf that
-// runs.
+// agreement, cms, mock), whose first argument names a subcommand, or a leaf
+// that runs.
 type command struct {
 	name string // the word that selects it, "info"; "esf" for the root
 	// summary is one line in the group's usage text.
@@ -90,6 +90,14 @@ func commands() *command {
 				synopsis: []string{"esf agreement verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--kind K] [--head-of BIN] FILE...",
 					"esf agreement verify --no-chain [--kind K] [--head-of BIN] FILE..."},
 				about: agreementVerifyAbout},
+		}},
+		{name: "cms", summary: "NCA-shaped CMS signatures (SignedData, attached or detached)", subs: []*command{
+			{name: "sign", run: cmsSign, summary: "sign a file's bytes into an NCA-shaped CMS SignedData",
+				synopsis: []string{"esf cms sign --keystore FILE [--pin PIN] [--detached] [--at RFC3339] [--pem] [--out FILE] FILE"}, about: cmsSignAbout},
+			{name: "verify", run: cmsVerify, summary: "verify every signer of every CMS file",
+				synopsis: []string{"esf cms verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--content FILE] FILE...",
+					"esf cms verify --no-chain [--content FILE] FILE..."},
+				about: cmsVerifyAbout},
 		}},
 		{name: "mock", summary: "the ESF mock server", subs: []*command{
 			{name: "serve", run: mockServe, summary: "run the ESF mock: SOAP API, portal, mail and control API",
@@ -178,8 +186,8 @@ func dispatch(ctx context.Context, c *command, path string, args []string, stdou
 }
 
 // topAbout heads the top usage text.
-const topAbout = `esf — NCA key stores and certificates, NCA-shaped XML signatures, the ESF
-user agreement, and a mock of the ESF portal and SOAP API.
+const topAbout = `esf — NCA key stores and certificates, NCA-shaped XML and CMS signatures, the
+ESF user agreement, and a mock of the ESF portal and SOAP API.
 `
 
 // printGroupUsage writes a group's usage: the synopsis and summary of every
