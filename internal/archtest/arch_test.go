@@ -24,6 +24,7 @@ var layers = [][]string{
 	{"certs"},
 	{"certs/certstest"},
 	{"xmlsig"},
+	{"cms"},
 	{"agreement"},
 	{"esfreg"},
 	{"esfclient"},
