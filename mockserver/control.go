@@ -416,32 +416,39 @@ func (s *Server) handleSetClock(w http.ResponseWriter, r *http.Request, _ httpro
 		s.writeControlError(w, err)
 		return
 	}
+	if err := s.changeClock(body.Set, body.Advance); err != nil {
+		s.writeControlError(w, fieldRequest(err))
+		return
+	}
+	s.handleClock(w, r, nil)
+}
+
+// changeClock is a change of POST /_mock/clock (and of the tooling page's
+// clock form): set, an RFC 3339 time, or advance, a Go duration; exactly
+// one of them. A refusal is a *FieldError naming set or advance.
+func (s *Server) changeClock(set, advance *string) error {
 	var err error
 	switch {
-	case body.Set != nil && body.Advance != nil:
+	case set != nil && advance != nil:
 		err = &FieldError{Field: "advance", Reason: "give set or advance, not both"}
-	case body.Set != nil:
-		t, perr := time.Parse(time.RFC3339Nano, *body.Set)
+	case set != nil:
+		t, perr := time.Parse(time.RFC3339Nano, *set)
 		if perr != nil {
-			err = &FieldError{Field: "set", Reason: fmt.Sprintf("%q is not an RFC 3339 time such as 2026-06-01T09:00:00+05:00", clip(*body.Set))}
+			err = &FieldError{Field: "set", Reason: fmt.Sprintf("%q is not an RFC 3339 time such as 2026-06-01T09:00:00+05:00", clip(*set))}
 			break
 		}
 		err = s.SetClock(t)
-	case body.Advance != nil:
-		d, perr := time.ParseDuration(*body.Advance)
+	case advance != nil:
+		d, perr := time.ParseDuration(*advance)
 		if perr != nil {
-			err = &FieldError{Field: "advance", Reason: fmt.Sprintf("%q is not a Go duration such as 72h", clip(*body.Advance))}
+			err = &FieldError{Field: "advance", Reason: fmt.Sprintf("%q is not a Go duration such as 72h", clip(*advance))}
 			break
 		}
 		err = s.AdvanceClock(d)
 	default:
 		err = &FieldError{Field: "set", Reason: "set or advance is required"}
 	}
-	if err != nil {
-		s.writeControlError(w, fieldRequest(err))
-		return
-	}
-	s.handleClock(w, r, nil)
+	return err
 }
 
 // badRequest is a BAD_REQUEST with msg (English, on the control API; the

@@ -296,7 +296,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	r.Body = http.MaxBytesReader(rec, r.Body, s.maxBody(r))
-	if isControlPath(r.URL.Path) {
+	if isUIPath(r.URL.Path) {
+		// The tooling pages guard themselves (ui.go): the control API's
+		// rule, a sign-in cookie for browsers, CSRF checks.
+		var ok bool
+		if r, ok = s.gateUI(rec, r); !ok {
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+			return
+		}
+	} else if isControlPath(r.URL.Path) {
 		if err := s.authorizeControl(r); err != nil {
 			if errors.Is(err, errControlUnauthorized) {
 				rec.Header().Set("WWW-Authenticate", `Bearer realm="esf-mock control API"`)
