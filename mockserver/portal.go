@@ -142,11 +142,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 		s.writeError(w, err)
 		return
 	}
-	res, err := s.portalLogin(r.Context(), f, "")
+	var sid string
+	res, err := s.portalLogin(r.Context(), f, "", s.webLogin(r, &sid))
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
+	setSessionCookie(w, r, sid)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"success":  true,
 		"iin":      res.Account.IIN,
@@ -160,8 +162,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ httproute
 // portalLogin redeems the signed ticket and logs in (or, with a token,
 // completes a registration), in one transaction. The password check goes
 // through the throttle of the certificate's IIN, and a locked-out IIN is
-// refused before the ticket is used up.
-func (s *Server) portalLogin(ctx context.Context, f loginForm, token string) (*esfreg.LoginResult, error) {
+// refused before the ticket is used up. after, if not nil, runs in the
+// same transaction once the log-in succeeded (the web session).
+func (s *Server) portalLogin(ctx context.Context, f loginForm, token string, after func(*request, *esfreg.LoginResult) error) (*esfreg.LoginResult, error) {
 	v, doc, err := verifyTicket(f.XMLDsig)
 	if err != nil {
 		return nil, err
@@ -184,7 +187,7 @@ func (s *Server) portalLogin(ctx context.Context, f loginForm, token string) (*e
 			}
 		}
 		creds := esfreg.Credentials{Certificate: cert, Login: f.Login, Password: f.Password, TIN: f.TIN, ProfileType: esfreg.ProfileType(f.ProfileType)}
-		return s.checkPassword(r, cert.IIN, "password", func() error {
+		err = s.checkPassword(r, cert.IIN, "password", func() error {
 			if token == "" {
 				var err error
 				res, err = s.Service().Login(r.ctx, creds)
@@ -197,6 +200,10 @@ func (s *Server) portalLogin(ctx context.Context, f loginForm, token string) (*e
 			res = &esfreg.LoginResult{Account: c.Account}
 			return s.completed(r, c)
 		})
+		if err != nil || after == nil {
+			return err
+		}
+		return after(r, res)
 	})
 	if err != nil {
 		return nil, err

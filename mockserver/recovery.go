@@ -92,8 +92,15 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request, _ ht
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Ссылка для восстановления пароля отправлена на указанный E-mail"})
 }
 
-// handleResetLink serves GET /esf-web/reset-password/:token: the e-mailed link.
+// handleResetLink serves GET /esf-web/reset-password/:token: the e-mailed
+// link. A browser (Accept: text/html) gets the page that sets the new
+// password; any other client the JSON.
 func (s *Server) handleResetLink(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
+	w.Header().Add("Vary", "Accept")
+	if wantsHTML(r) {
+		s.webResetLink(w, r, p.ByName("token"))
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token":   p.ByName("token"),
 		"message": "Введите новый пароль дважды и подпишите действие регистрационным свидетельством для подписи",

@@ -356,8 +356,15 @@ func (s *Server) handleRegistrationAgreements(w http.ResponseWriter, r *http.Req
 }
 
 // handleRegistrationLink serves GET /esf-web/self-registration-request/:token:
-// the e-mailed link. Completing needs a log-in (POST to the same path).
+// the e-mailed link. Completing needs a log-in (POST to the same path). A
+// browser (Accept: text/html) gets the page that logs in; any other client
+// the JSON.
 func (s *Server) handleRegistrationLink(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
+	w.Header().Add("Vary", "Accept")
+	if wantsHTML(r) {
+		s.webRegistrationLink(w, r, p.ByName("token"))
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token":   p.ByName("token"),
 		"message": "Для завершения регистрации войдите в систему с регистрационным свидетельством для аутентификации и паролем",
@@ -375,11 +382,13 @@ func (s *Server) handleRegistrationComplete(w http.ResponseWriter, r *http.Reque
 		s.writeError(w, err)
 		return
 	}
-	res, err := s.portalLogin(r.Context(), f, p.ByName("token"))
+	var sid string
+	res, err := s.portalLogin(r.Context(), f, p.ByName("token"), s.webLogin(r, &sid))
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
+	setSessionCookie(w, r, sid)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"success":  true,
 		"message":  "Регистрация завершена",

@@ -30,10 +30,11 @@ func (s *Server) retention() time.Duration {
 // pruneIfDue deletes, at most once per pruneEvery (on the server's clock,
 // per process), the records retention has let go: ended API sessions,
 // used or expired tickets, e-mails, registrations abandoned between their
-// steps and stale throttle counts, each by the Expires it was stored with.
-// Open sessions, live tickets and everything of esfreg's (accounts, the
-// register, requests, tokens) are kept. It runs in a transaction of its
-// own, after a request's has committed; a failure is logged.
+// steps, stale throttle counts and idle web sessions, each by the Expires
+// it was stored with. Open sessions, live tickets and everything of
+// esfreg's (accounts, the register, requests, tokens) are kept. It runs
+// in a transaction of its own, after a request's has committed; a failure
+// is logged.
 func (s *Server) pruneIfDue(ctx context.Context) {
 	now := s.clock.Now()
 	last := s.lastPrune.Load()
@@ -48,7 +49,7 @@ func (s *Server) pruneIfDue(ctx context.Context) {
 // prune deletes every record whose Expires is not after now.
 func (s *Server) prune(ctx context.Context, now time.Time) error {
 	return s.store.Update(ctx, func(tx mockstore.Tx) error {
-		for _, kind := range []string{kindSession, kindTicket, kindMail, kindApp, kindFailure} {
+		for _, kind := range []string{kindSession, kindTicket, kindMail, kindApp, kindFailure, kindWebSession} {
 			if _, err := tx.DeleteExpired(kind, now); err != nil {
 				return err
 			}

@@ -125,6 +125,11 @@ type Options struct {
 	// passwords are still never stored in the clear). Nil means bcrypt at
 	// BcryptCost.
 	PasswordHasher esfreg.PasswordHasher
+	// NCALayerURL is the WebSocket URL (ws:// or wss://) of NCALayer the
+	// portal's pages sign through; empty means NCALayer's own address,
+	// DefaultNCALayerURL, then FallbackNCALayerURL (a headless NCALayer on
+	// plain ws). The pages' Content-Security-Policy lets them connect to it.
+	NCALayerURL string
 }
 
 // Server is the mock. Its methods are safe for concurrent use, and so are
@@ -141,6 +146,7 @@ type Server struct {
 	store  mockstore.Store
 	hasher *cachedHasher
 	cas    map[certs.Algorithm]*certstest.CA // the default test CAs, nil with Options.Roots
+	web    *web                              // the portal's pages (web.go)
 	// base is the trust Options give (or the default CAs); the control
 	// API's additions are in the store (kindTrust).
 	base certs.VerifyOptions
@@ -193,6 +199,13 @@ func New(opts Options) (*Server, error) {
 		for _, alg := range []certs.Algorithm{certs.AlgorithmRSA, certs.AlgorithmGOST2015_512, certs.AlgorithmGOST2004} {
 			s.base.Roots = append(s.base.Roots, cas[alg].Intermediate(), cas[alg].Root())
 		}
+	}
+	if err := CheckNCALayerURL(opts.NCALayerURL); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.web, err = newWeb(opts.NCALayerURL); err != nil {
+		return nil, err
 	}
 	s.trustGen.Store(-1)
 	if err := s.refresh(context.Background()); err != nil {
