@@ -84,6 +84,7 @@ func TestExitStatus(t *testing.T) {
 		"mock":      {missingArg: []string{}},
 		"agreement": {missingArg: []string{}},
 		"cms":       {missingArg: []string{}},
+		"ncalayer":  {missingArg: []string{}},
 		"cert info": {
 			missingArg: []string{"--pin", pin},
 			missingPIN: []string{p12},
@@ -124,6 +125,11 @@ func TestExitStatus(t *testing.T) {
 		"cms verify": { // no key store, no PIN
 			missingArg: []string{"--no-chain"},
 			invalid:    []string{"--no-chain", garbage},
+		},
+		"ncalayer serve": { // a key store that is not one
+			missingArg: []string{"--pin", pin},
+			missingPIN: []string{"--keystore", p12, "--addr", "127.0.0.1:0"},
+			invalid:    []string{"--keystore", garbage, "--pin", pin, "--addr", "127.0.0.1:0"},
 		},
 		"mock serve": { // takes no argument and no PIN
 			invalid: []string{"--addr", "127.0.0.1:0", "--state", corruptState},

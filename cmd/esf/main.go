@@ -1,7 +1,8 @@
 // Command esf is the command line of the esf project: it reads NCA key
 // stores and certificates (esf cert), signs and verifies XML (esf xml),
 // writes, signs and verifies the ESF user agreement (esf agreement), signs
-// and verifies CMS (esf cms), and runs the ESF mock server (esf mock serve).
+// and verifies CMS (esf cms), runs a headless NCALayer that signs for web
+// pages (esf ncalayer serve), and runs the ESF mock server (esf mock serve).
 //
 // Usage (esf -h prints it in full; every command takes -h):
 //
@@ -18,6 +19,7 @@
 //	esf cms sign --keystore FILE [--pin PIN] [--detached] [--at RFC3339] [--pem] [--out FILE] FILE
 //	esf cms verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--content FILE] FILE...
 //	esf cms verify --no-chain [--content FILE] FILE...
+//	esf ncalayer serve --keystore FILE [--pin PIN]... [--demo] [--addr HOST:PORT] [--plain | --tls-cert FILE --tls-key FILE] [--cert-out FILE] [--origin URL]... [--any-origin] [--version V]
 //	esf mock serve [--addr HOST:PORT] [--state FILE | --db URL] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities] [--control=false] [--control-token TOKEN] [--allow-missing-username-token] [--smtp HOST:PORT] [--log-level LEVEL]
 //	esf version (also esf --version)
 //	esf help [COMMAND...]

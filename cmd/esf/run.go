@@ -44,7 +44,7 @@ const exitStatusRule = `Exit status, the same for every command:
 `
 
 // command is a node of esf's command tree: a group (esf, cert, xml,
-// agreement, cms, mock), whose first argument names a subcommand, or a leaf
+// agreement, cms, ncalayer, mock), whose first argument names a subcommand, or a leaf
 // that runs.
 type command struct {
 	name string // the word that selects it, "info"; "esf" for the root
@@ -98,6 +98,12 @@ func commands() *command {
 				synopsis: []string{"esf cms verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--content FILE] FILE...",
 					"esf cms verify --no-chain [--content FILE] FILE..."},
 				about: cmsVerifyAbout},
+		}},
+		{name: "ncalayer", summary: "a headless NCALayer for tests and sandboxes", subs: []*command{
+			{name: "serve", run: ncalayerServe, summary: "serve NCALayer's WebSocket protocol, signing with the key stores given, without asking",
+				synopsis: []string{"esf ncalayer serve --keystore FILE [--pin PIN] [--keystore FILE [--pin PIN]]... [--demo] [--addr HOST:PORT]",
+					"                   [--plain | --tls-cert FILE --tls-key FILE] [--cert-out FILE] [--origin URL]... [--any-origin] [--version V]"},
+				about: ncalayerServeAbout},
 		}},
 		{name: "mock", summary: "the ESF mock server", subs: []*command{
 			{name: "serve", run: mockServe, summary: "run the ESF mock: SOAP API, portal, mail and control API",
