@@ -75,8 +75,10 @@ type Options struct {
 	// work with test keys; chain [] always accepts any issuer.
 	DefaultIssuers []*certs.Certificate
 
-	// Now is the clock: signing time, certificate validity; nil is
-	// time.Now.
+	// Now is the clock of the signatures: their signing time, and the
+	// validity of the keys' certificates; nil is time.Now. (The generated
+	// TLS certificate follows the wall clock, which browsers check it
+	// against.)
 	Now func() time.Time
 	// Rand is the randomness of GOST signatures and of the generated TLS
 	// certificate's serial numbers; nil is crypto/rand.
@@ -169,7 +171,9 @@ func New(opts Options) (*Server, error) {
 	if !opts.Plain {
 		cert := opts.Certificate
 		if cert == nil {
-			gen, err := generateCertificate(s.now(), opts.Rand)
+			// Dated by the wall clock, not Options.Now: browsers check
+			// it against theirs.
+			gen, err := generateCertificate(time.Now(), opts.Rand)
 			if err != nil {
 				return nil, err
 			}
