@@ -681,3 +681,26 @@ func TestUIEscapesTaxpayers(t *testing.T) {
 	assert.NotContains(t, page, "<script>")
 	assert.Contains(t, page, `value="&#34;&gt;&lt;script&gt;x&lt;/script&gt;"`)
 }
+
+// Over TLS every cookie of the pages is Secure.
+func TestUICookiesSecureOnTLS(t *testing.T) {
+	s, err := mockserver.New(mockserver.Options{BcryptCost: 4, ControlToken: "tok"})
+	require.NoError(t, err)
+	ts := httptest.NewTLSServer(s)
+	t.Cleanup(ts.Close)
+	b := newUIBrowser(t, ts.URL)
+	b.client.Transport = ts.Client().Transport
+	page, _ := b.get("/_mock/ui/signin")
+	require.Equal(t, http.StatusOK, page.StatusCode)
+	resp, _ := b.post("/_mock/ui/signin", url.Values{"token": {"tok"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	names := map[string]bool{}
+	for _, c := range append(page.Cookies(), resp.Cookies()...) {
+		names[c.Name] = true
+		assert.True(t, c.Secure, c.Name)
+	}
+	assert.Equal(t, map[string]bool{"esf_mock_ui_csrf": true, "esf_mock_ui_session": true, "esf_mock_ui_flash": true}, names)
+	u, err := url.Parse(ts.URL + "/_mock/ui/")
+	require.NoError(t, err)
+	require.NotEmpty(t, b.client.Jar.Cookies(u))
+}
