@@ -62,8 +62,12 @@ var commonMethods = []cuMethod{
 	{"getKeyInfo", []paramKind{pString}, (*Server).getKeyInfo},
 	{"signXml", []paramKind{pString, pString, pString, pString, pString}, (*Server).signXml},
 	{"signXmls", []paramKind{pString, pString, pStrings, pString, pString}, (*Server).signXmls},
-	{"createCMSSignatureFromBase64", []paramKind{pString, pString, pString, pBool}, (*Server).createCMS},
-	{"createCAdESFromBase64", []paramKind{pString, pString, pString, pBool}, (*Server).createCMS},
+	{"createCMSSignatureFromBase64", []paramKind{pString, pString, pString, pBool}, func(s *Server, c *conn, args []any) cuReply {
+		return s.createCMS(c, "createCMSSignatureFromBase64", args)
+	}},
+	{"createCAdESFromBase64", []paramKind{pString, pString, pString, pBool}, func(s *Server, c *conn, args []any) cuReply {
+		return s.createCMS(c, "createCAdESFromBase64", args)
+	}},
 	{"createCAdESFromBase64Hash", []paramKind{pString, pString, pString}, (*Server).createCAdESFromBase64Hash},
 	{"changeLocale", []paramKind{pString}, (*Server).changeLocale},
 	{"showFileChooser", []paramKind{pString, pString}, (*Server).showFileChooser},

@@ -112,6 +112,13 @@ func TestChooseSeesThePrompt(t *testing.T) {
 	c2, _ := dial(t, ncalayertest.Start(t, opts2), "")
 	require.Equal(t, `{"code":"500","message":"action.canceled"}`, c2.call(cu+`"method":"getKeyInfo","args":["PKCS12"]}`))
 
+	// Each commonUtils method names itself.
+	reply = decode(t, c.call(cu+`"method":"createCAdESFromBase64","args":["PKCS12","ANY","MTEK",true]}`))
+	require.Equal(t, "500", reply["code"]) // no pick for it: canceled
+	p = <-prompts
+	require.Equal(t, "createCAdESFromBase64", p.Method)
+	require.Len(t, p.Keys, 3, "any other keyType is any key")
+
 	// basics: the prompt carries signerParams.
 	reply = decode(t, c.call(basics+`{"format":"cms","data":"MTEK","signingParams":{"decode":true},"signerParams":{"extKeyUsageOids":["1.3.6.1.5.5.7.3.4"],"bin":"123456789021"},"locale":"ru"}}`))
 	require.Equal(t, map[string]any{}, reply["body"]) // canceled: no pick for "sign"

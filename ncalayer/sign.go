@@ -187,7 +187,7 @@ func (s *Server) signXMLs(c *conn, method, storage, keyType string, docs []strin
 // (storageName, keyType, dataBase64, attached): base64 of a DER CMS. Both
 // make the same CMS here: the time-stamp NCALayer's
 // createCMSSignatureFromBase64 adds from tsp.pki.gov.kz is left out.
-func (s *Server) createCMS(c *conn, args []any) cuReply {
+func (s *Server) createCMS(c *conn, method string, args []any) cuReply {
 	storage, keyType, data, attached := args[0].(string), args[1].(string), args[2].(string), args[3].(bool)
 	if msg := s.checkStorage(storage); msg != "" {
 		return cuFail(msg)
@@ -196,7 +196,7 @@ func (s *Server) createCMS(c *conn, args []any) cuReply {
 	if err != nil {
 		return cuFail(err.Error())
 	}
-	k, ok := s.choose(c, &Prompt{Module: ModuleCommonUtils, Method: "createCMSSignatureFromBase64", KeyType: keyType,
+	k, ok := s.choose(c, &Prompt{Module: ModuleCommonUtils, Method: method, KeyType: keyType,
 		Filter: Filter{Storages: []string{storage}, Usage: usageOf(keyType), At: s.now()}})
 	if !ok {
 		return cuFail(msgCanceled)
