@@ -41,8 +41,9 @@ type VerifyOptions struct {
 
 // Verified is one verified signer.
 type Verified struct {
-	// Content is what was signed: the content the CMS carries, or
-	// VerifyOptions.Content for a detached one.
+	// Content is what was signed: the content the CMS carries (a slice of
+	// the input when it was DER), or VerifyOptions.Content for a detached
+	// one.
 	Content []byte
 	// ContentType is the type of the content (eContentType): OIDData for
 	// what NCA's tools sign.
