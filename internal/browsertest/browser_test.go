@@ -51,7 +51,8 @@ type browser struct {
 // newBrowser starts a headless chromium for t, closed when t ends. Every
 // action runs under a deadline, so a page that never shows what a test
 // waits for fails the test instead of hanging it.
-func newBrowser(t *testing.T) *browser {
+// extra adds flags (such as which certificates to trust).
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path := chromiumPath(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -63,6 +64,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.WindowSize(1100, 900),
 		chromedp.UserDataDir(t.TempDir()),
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
 	t.Cleanup(func() { cancel(); cancelAlloc() })

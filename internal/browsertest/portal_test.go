@@ -1,0 +1,228 @@
+package browsertest
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver"
+	"github.com/esfkit/esf/ncalayer"
+	"github.com/esfkit/esf/ncalayer/ncalayertest"
+)
+
+// person is someone who uses the portal: his IIN and name, and the key
+// stores NCALayer holds for him.
+type person struct {
+	IIN                            string
+	Surname, FirstName, Patronymic string
+}
+
+func (p person) fullName() string { return p.Surname + " " + p.FirstName + " " + p.Patronymic }
+
+// newPerson makes a person with an IIN that passes the checksum (no test
+// identities needed).
+func newPerson(t *testing.T, serial int, surname, first, patronymic string) person {
+	t.Helper()
+	iin, err := esfreg.NewIIN(time.Date(1985, 3, 14, 0, 0, 0, 0, time.UTC), esfreg.SexMale, serial)
+	require.NoError(t, err)
+	return person{IIN: string(iin), Surname: surname, FirstName: first, Patronymic: patronymic}
+}
+
+// The built-in test CAs the mock trusts when given no roots
+// (mockserver.Options.Roots), issuing as of now.
+func testCAs(t *testing.T) (rsa, gost *certstest.CA) {
+	t.Helper()
+	var err error
+	rsa, err = certstest.NewCA(certstest.Options{Rand: certstest.DeterministicRand(certstest.FixtureSeed)})
+	require.NoError(t, err)
+	gost, err = certstest.NewCA(certstest.Options{Algorithm: certs.AlgorithmGOST2015_512, Rand: certstest.DeterministicRand(certstest.FixtureGOSTSeed)})
+	require.NoError(t, err)
+	return rsa, gost
+}
+
+// issue issues a key store for p and opens it as NCALayer would.
+func issue(t *testing.T, ca *certstest.CA, p person, prof certstest.Profile) *ncalayer.Key {
+	t.Helper()
+	prof.IIN, prof.Surname, prof.FirstName, prof.Patronymic = p.IIN, p.Surname, p.FirstName, p.Patronymic
+	is, err := ca.Issue(prof)
+	require.NoError(t, err)
+	ks, err := certs.Open(is.PKCS12, is.PIN)
+	require.NoError(t, err)
+	return &ncalayer.Key{KeyStore: ks, Name: is.FileName}
+}
+
+// portal is one mock, one headless NCALayer holding a person's keys, and
+// one chromium that trusts the NCALayer's generated certificate — a
+// person's desktop with NCALayer installed, and the portal.
+type portal struct {
+	*browser
+	mock *mockserver.TestServer
+	ctl  *mockserver.ControlClient
+	nl   *ncalayertest.Server
+}
+
+func newPortal(t *testing.T, keys ...*ncalayer.Key) *portal {
+	t.Helper()
+	chromiumPath(t) // skip (or fail) before starting anything else
+	nl := ncalayertest.Start(t, ncalayer.Options{Keys: keys})
+	mock := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.NCALayerURL = nl.URL })
+	ctl, err := mockserver.NewControlClient(mock.URL, mockserver.ControlClientOptions{})
+	require.NoError(t, err)
+	// Chromium trusts the emulator's certificate as a desktop trusts
+	// NCALayer's: here by its key, with no change to the system's store.
+	b := newBrowser(t, chromedp.Flag("ignore-certificate-errors-spki-list", nl.SPKIHash()))
+	return &portal{browser: b, mock: mock, ctl: ctl, nl: nl}
+}
+
+// open navigates to a path of the mock and waits for sel to be visible.
+func (p *portal) open(path, sel string) {
+	p.t.Helper()
+	p.do("open "+path, chromedp.Navigate(p.mock.URL+path), chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+// text waits for sel to be visible and returns its text.
+func (p *portal) text(sel string) string {
+	p.t.Helper()
+	p.do("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	return get(p.browser, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// click clicks sel once it is visible.
+func (p *portal) click(sel string) {
+	p.t.Helper()
+	p.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+}
+
+// typeIn replaces the value of the input sel with v, as typing would.
+func (p *portal) typeIn(sel, v string) {
+	p.t.Helper()
+	p.do("type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	get(p.browser, "clear "+sel, chromedp.Evaluate[bool](`(e => { e.value = ""; return true })(document.querySelector(`+strconv.Quote(sel)+`))`))
+	p.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), v))
+}
+
+// waitText waits until sel is visible and its text contains want.
+func (p *portal) waitText(sel, want string) string {
+	p.t.Helper()
+	p.do("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := get(p.browser, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
+		if strings.Contains(got, want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			p.shot("failed-wait-" + sel)
+			p.t.Fatalf("%s says %q, want it to contain %q", sel, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+const password = "Parol2026Sandbox"
+
+// register goes through the registration pages in category cat: the
+// category, the certificate (NCALayer signs the ticket), the form (filled
+// as a person does, the password generated by the page and then replaced
+// by one the test knows), the agreements (each signed through NCALayer),
+// and returns the address the link went to.
+func (p *portal) register(cat esfreg.Category, email string, wantAgreements int) {
+	p.t.Helper()
+	p.open("/esf-web/self-registration-form", "#reg-category-form")
+	p.shot("category")
+	p.click("#reg-category-" + cat.String())
+	p.click("#reg-start")
+	p.click("#reg-choose-cert")
+	p.do("the form", chromedp.WaitVisible(chromedp.CSS("#reg-form")))
+	p.shot("form-prefilled")
+	p.typeIn("#reg-email", email)
+	p.click("#reg-generate-password")
+	generated := p.text("#reg-generated-password")
+	assert.NotEmpty(p.t, generated, "the generated password is shown")
+	assert.Equal(p.t, generated, get(p.browser, "password", chromedp.Value(chromedp.CSS("#reg-password"))))
+	p.typeIn("#reg-password", password)
+	p.typeIn("#reg-passwordConfirmation", password)
+	p.waitText("#reg-password-strength", "Высокий")
+	if cat == esfreg.LegalEntity {
+		p.typeIn("#reg-actingOnBasisOf", "Устава")
+	}
+	p.typeIn("#reg-address", "г. Астана, ул. Бейбітшілік, 10")
+	p.typeIn("#reg-idDocumentNumber", "045123456")
+	p.typeIn("#reg-idDocumentIssueDate", "14.03.2015")
+	p.typeIn("#reg-idDocumentIssuer", "МВД РК")
+	p.shot("form-filled")
+	p.click("#reg-form-submit")
+	p.do("the agreements", chromedp.WaitVisible(chromedp.CSS("#reg-agreement-0")))
+	n := get(p.browser, "count agreements", chromedp.Evaluate[int](`document.querySelectorAll('#reg-agreements [id^="reg-agreement-"][id$="-sign"]').length`))
+	require.Equal(p.t, wantAgreements, n, "agreements to sign")
+	p.shot("agreements")
+	for i := range n {
+		id := "#reg-agreement-" + string(rune('0'+i))
+		p.click(id + "-sign")
+		p.waitText(id+"-status", "Подписано")
+	}
+	p.shot("agreements-signed")
+	p.click("#reg-agreements-submit")
+	p.waitText("#reg-done-message", "Запрос создан успешно")
+	p.shot("done")
+}
+
+// followMail opens the mailbox page, the newest e-mail to address, and
+// clicks its link to the portal.
+func (p *portal) followMail(address string) {
+	p.t.Helper()
+	p.open("/_mock/ui/mail", "#mail-list")
+	p.shot("mailbox")
+	sel := `#mail-list tr.mail-row[data-to="` + address + `"] a.mail-open`
+	p.click(sel)
+	p.do("the e-mail", chromedp.WaitVisible(chromedp.CSS("#mail-body")))
+	p.shot("mail")
+	p.click("a.mail-link")
+}
+
+// logIn signs the ticket with the AUTH key through NCALayer and logs in
+// with the password.
+func (p *portal) logIn(pass string) {
+	p.t.Helper()
+	p.click("#login-choose-cert")
+	p.waitText("#login-cert-owner", "")
+	p.typeIn("#login-password", pass)
+	p.shot("login-filled")
+	p.click("#login-submit")
+}
+
+// An individual registers through the pages with the headless NCALayer
+// holding his AUTH and RSA signing key stores, opens the mailbox page,
+// clicks the link, logs in.
+func TestIndividualRegistersInBrowser(t *testing.T) {
+	rsaCA, _ := testCAs(t)
+	who := newPerson(t, 4101, "ЖУМАБЕКОВ", "АРМАН", "СЕРИКОВИЧ")
+	p := newPortal(t, issue(t, rsaCA, who, certstest.Profile{Kind: certstest.KindIndividual, Usage: certs.UsageAuth}),
+		issue(t, rsaCA, who, certstest.Profile{Kind: certstest.KindIndividual, Usage: certs.UsageSign}))
+	const email = "arman@example.kz"
+
+	p.register(esfreg.Individual, email, 1)
+	assert.Contains(t, p.text("#reg-done-email"), email)
+
+	p.followMail(email)
+	p.waitText("#link-user", who.IIN)
+	p.shot("link")
+	p.logIn(password)
+	p.waitText("#app-registered", "")
+	p.shot("account")
+	assert.Equal(t, who.IIN, p.text("#app-iin"))
+	assert.Equal(t, email, p.text("#app-email"))
+
+	acc, err := p.ctl.Account(context.Background(), who.IIN)
+	require.NoError(t, err)
+	assert.Equal(t, email, acc.Email)
+}
