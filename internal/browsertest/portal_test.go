@@ -144,6 +144,8 @@ func (p *portal) register(cat esfreg.Category, email string, wantAgreements int)
 	p.click("#reg-choose-cert")
 	p.do("the form", chromedp.WaitVisible(chromedp.CSS("#reg-form")))
 	p.shot("form-prefilled")
+	// The test certificates carry no e-mail: the field waits for one.
+	assert.Empty(p.t, get(p.browser, "e-mail", chromedp.Value(chromedp.CSS("#reg-email"))), "the e-mail field, prefilled")
 	p.typeIn("#reg-email", email)
 	p.click("#reg-generate-password")
 	generated := p.text("#reg-generated-password")
@@ -194,7 +196,7 @@ func (p *portal) followMail(address string) {
 func (p *portal) logIn(pass string) {
 	p.t.Helper()
 	p.click("#login-choose-cert")
-	p.waitText("#login-cert-owner", "")
+	p.waitText("#login-cert-owner", "ИИН")
 	p.typeIn("#login-password", pass)
 	p.shot("login-filled")
 	p.click("#login-submit")
@@ -217,7 +219,7 @@ func TestIndividualRegistersInBrowser(t *testing.T) {
 	p.waitText("#link-user", who.IIN)
 	p.shot("link")
 	p.logIn(password)
-	p.waitText("#app-registered", "")
+	p.waitText("#app-registered", "Регистрация завершена")
 	p.shot("account")
 	assert.Equal(t, who.IIN, p.text("#app-iin"))
 	assert.Equal(t, email, p.text("#app-email"))
@@ -225,4 +227,131 @@ func TestIndividualRegistersInBrowser(t *testing.T) {
 	acc, err := p.ctl.Account(context.Background(), who.IIN)
 	require.NoError(t, err)
 	assert.Equal(t, email, acc.Email)
+}
+
+// newBIN returns a resident head office's BIN that passes the checksum.
+func newBIN(t *testing.T, serial int) string {
+	t.Helper()
+	for ; serial < 99999; serial++ {
+		if bin, err := esfreg.NewBIN(time.Date(2015, 5, 1, 0, 0, 0, 0, time.UTC), esfreg.EntityResident, esfreg.OfficeHead, serial); err == nil {
+			return string(bin)
+		}
+	}
+	t.Fatal("no BIN")
+	return ""
+}
+
+// A head registers a legal entity with a GOST 2015 key store — one key to
+// log in and to sign — signing two agreements (he is not yet registered as
+// an individual), then logs in and, having two profiles, picks the
+// company's.
+func TestHeadRegistersLegalEntityInBrowser(t *testing.T) {
+	_, gostCA := testCAs(t)
+	head := newPerson(t, 4202, "СЕЙТКАЛИЕВА", "ДАНА", "МАРАТОВНА")
+	bin := newBIN(t, 3141)
+	key := issue(t, gostCA, head, certstest.Profile{Kind: certstest.KindCEO, BIN: bin, Organization: `ТОО "БРАУЗЕР"`})
+	p := newPortal(t, key)
+	_, err := p.ctl.SeedTaxpayers(context.Background(), true, esfreg.Taxpayer{TIN: bin, NameRu: `ТОО "БРАУЗЕР"`,
+		Type: esfreg.EnterprisePrivate, Resident: true, EnterpriseAdministrator: head.IIN, AddressRu: "г. Алматы, пр. Абая, 1"})
+	require.NoError(t, err)
+	const email = "dana@example.kz"
+
+	p.register(esfreg.LegalEntity, email, 2)
+	p.followMail(email)
+	p.logIn(password)
+	// Two profiles: the page asks which one.
+	p.do("the choice of profile", chromedp.WaitVisible(chromedp.CSS("#profile-form")))
+	p.shot("profiles")
+	p.click("#profile-option-" + bin + "-ADMIN_ENTERPRISE")
+	p.click("#profile-submit")
+	p.waitText("#app-current-profile", bin)
+	p.shot("account")
+	assert.NotEmpty(t, get(p.browser, "enterprise profile row", chromedp.Text(chromedp.CSS("#app-profile-"+bin+"-ADMIN_ENTERPRISE"))))
+	assert.NotEmpty(t, get(p.browser, "individual profile row", chromedp.Text(chromedp.CSS("#app-profile-"+head.IIN+"-INDIVIDUAL"))))
+}
+
+// registered gives p an account at once through the control API (as if
+// its registration had completed), so that a scenario about log-in or
+// recovery starts from there.
+func registered(t *testing.T, p *portal, who person, email string) {
+	t.Helper()
+	_, err := p.ctl.ImportAccounts(context.Background(), mockserver.AccountImport{IIN: who.IIN, Email: email, Password: password,
+		FullName: who.fullName(), Address: "г. Астана, ул. Бейбітшілік, 10",
+		IDDocumentNumber: "045123456", IDDocumentIssueDate: "14.03.2015", IDDocumentIssuer: "МВД РК"})
+	require.NoError(t, err)
+}
+
+// A wrong password shows the portal's message beside the password field,
+// and the right one then logs in.
+func TestWrongPasswordInBrowser(t *testing.T) {
+	rsaCA, _ := testCAs(t)
+	who := newPerson(t, 4303, "ОМАРОВ", "ЕРЛАН", "")
+	p := newPortal(t, issue(t, rsaCA, who, certstest.Profile{Kind: certstest.KindIndividual, Usage: certs.UsageAuth}))
+	registered(t, p, who, "erlan@example.kz")
+
+	p.open("/esf-web/login", "#login-form")
+	p.logIn("Nepravilny2026")
+	msg := p.waitText("#login-password-error", "Неверный")
+	p.shot("wrong-password")
+	t.Logf("the portal says: %s", msg)
+	p.typeIn("#login-password", password)
+	p.click("#login-submit")
+	p.waitText("#app-iin", who.IIN)
+	p.shot("logged-in")
+}
+
+// Change of e-mail through the pages: NCALayer signs the request with the
+// signing key; the new address is the account's and gets the mail.
+func TestChangeEmailInBrowser(t *testing.T) {
+	rsaCA, _ := testCAs(t)
+	who := newPerson(t, 4404, "АХМЕТОВА", "АЙГЕРИМ", "")
+	p := newPortal(t, issue(t, rsaCA, who, certstest.Profile{Kind: certstest.KindIndividual, Usage: certs.UsageAuth}),
+		issue(t, rsaCA, who, certstest.Profile{Kind: certstest.KindIndividual, Usage: certs.UsageSign}))
+	registered(t, p, who, "old@example.kz")
+
+	p.open("/esf-web/login/change-email", "#change-email-form")
+	p.typeIn("#change-email-login", who.IIN)
+	p.typeIn("#change-email-email", "new@example.kz")
+	p.shot("change-email")
+	p.click("#change-email-submit")
+	p.waitText("#page-status", "Адрес электронной почты изменён")
+	p.shot("changed")
+	acc, err := p.ctl.Account(context.Background(), who.IIN)
+	require.NoError(t, err)
+	assert.Equal(t, "new@example.kz", acc.Email)
+}
+
+// Password reset through the pages: the request, the e-mail in the
+// mailbox page, its link, the new password signed through NCALayer, and a
+// log-in with it.
+func TestPasswordResetInBrowser(t *testing.T) {
+	rsaCA, _ := testCAs(t)
+	who := newPerson(t, 4505, "КИМ", "ВИКТОР", "")
+	p := newPortal(t, issue(t, rsaCA, who, certstest.Profile{Kind: certstest.KindIndividual, Usage: certs.UsageAuth}),
+		issue(t, rsaCA, who, certstest.Profile{Kind: certstest.KindIndividual, Usage: certs.UsageSign}))
+	const email = "viktor@example.kz"
+	registered(t, p, who, email)
+
+	p.open("/esf-web/login/reset-password", "#reset-request-form")
+	p.typeIn("#reset-request-login", who.IIN)
+	p.typeIn("#reset-request-email", email)
+	p.click("#reset-request-submit")
+	p.waitText("#page-status", "Ссылка для восстановления пароля отправлена")
+	p.shot("reset-requested")
+
+	p.followMail(email)
+	p.do("the reset page", chromedp.WaitVisible(chromedp.CSS("#reset-form")))
+	const newPassword = "NovyParol2027Sandbox"
+	p.typeIn("#reset-password", newPassword)
+	p.typeIn("#reset-passwordConfirmation", newPassword)
+	p.shot("reset-form")
+	p.click("#reset-submit")
+	p.waitText("#page-status", "Пароль изменён")
+	p.shot("reset-done")
+
+	p.click("#reset-login-link")
+	p.do("the log-in page", chromedp.WaitVisible(chromedp.CSS("#login-form")))
+	p.logIn(newPassword)
+	p.waitText("#app-iin", who.IIN)
+	p.shot("logged-in")
 }
