@@ -40,8 +40,10 @@ const maxSeedSize = 64 << 20
 
 // mockServeAbout is the help of "esf mock serve" after its synopsis.
 const mockServeAbout = `Serves the ESF mock: the SOAP API (/esf-web/ws/api1/SessionService,
-AuthService, VersionService), the portal (/esf-web/), the control API
-(/_mock/) and /healthz. It logs a line per request to standard error and
+AuthService, VersionService), the portal (/esf-web/: its JSON routes and
+its pages for a browser, which sign through NCALayer — the desktop
+application, or "esf ncalayer serve" — at --ncalayer-url), the control
+API (/_mock/) and /healthz. It logs a line per request to standard error and
 stops gracefully on SIGINT or SIGTERM.
 
 The first line on standard output, once it listens, is
@@ -166,6 +168,7 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the mock to `FILE` until it stops (go tool pprof FILE)")
 	retention := fs.Duration("retention", mockserver.DefaultRetention, "keep closed API sessions, used or expired tickets and e-mails this `long` once over; 0 keeps them forever")
+	ncalayerURL := fs.String("ncalayer-url", "", "the WebSocket `URL` of NCALayer the portal's pages sign through (e.g. ws://127.0.0.1:13579/ for \"esf ncalayer serve --plain\"); default: wss://127.0.0.1:13579/, then ws://127.0.0.1:13579/")
 	bcryptCost := fs.Int("bcrypt-cost", DefaultSandboxBcryptCost, "the bcrypt `cost` of account password hashes (4..31); the passwords of a sandbox are test passwords, so the default is bcrypt's minimum, which lets one core hash hundreds a second (the real ESF's are not ours to know; 10 costs ~60 ms each)")
 
 	rest, err := fs.parse(args)
@@ -258,6 +261,10 @@ func parseMockServe(fs *flagSet, args []string) (*mockConfig, error) {
 		return nil, fmt.Errorf("%w: --bcrypt-cost %d: want %d..%d", errUsage, *bcryptCost, esfreg.MinBcryptCost, esfreg.MaxBcryptCost)
 	}
 	cfg.opts.BcryptCost = *bcryptCost
+	if err := mockserver.CheckNCALayerURL(*ncalayerURL); err != nil {
+		return nil, fmt.Errorf("%w: --ncalayer-url: %w", errUsage, err)
+	}
+	cfg.opts.NCALayerURL = *ncalayerURL
 	switch {
 	case *retention < 0:
 		return nil, fmt.Errorf("%w: --retention %s: want a duration such as 168h, or 0 to keep everything", errUsage, *retention)
@@ -411,7 +418,12 @@ func printMockBanner(out io.Writer, base string, cfg *mockConfig) {
 	for _, svc := range []string{"SessionService", "AuthService", "VersionService"} {
 		fmt.Fprintf(w, "  %s%s%s?wsdl\n", base, mockserver.APIPath, svc)
 	}
-	fmt.Fprintf(w, "portal:      %s/esf-web/\n", base)
+	nl := cfg.opts.NCALayerURL
+	if nl == "" {
+		nl = mockserver.DefaultNCALayerURL + " or " + mockserver.FallbackNCALayerURL
+	}
+	fmt.Fprintf(w, "portal:      %s/esf-web/  (open it in a browser: log-in %s/esf-web/login, registration %s%s; the pages sign through NCALayer at %s)\n",
+		base, base, base, mockserver.RegistrationPagePath, nl)
 	switch {
 	case cfg.opts.DisableControl:
 		fmt.Fprintf(w, "control API: off (--control=false)  (health: %s/healthz)\n", base)
