@@ -4,8 +4,10 @@
 // New builds a Server from Options (a nil clock is the real one; the
 // default trust is the certs/certstest test CAs); the Server is an
 // http.Handler serving the SOAP API under /esf-web/ws/api1/, the portal
-// under /esf-web/ and a control API under /_mock/. NewTestServer starts one
-// on an httptest.Server for a test and closes it at the test's end.
+// under /esf-web/ (its JSON routes, and its pages for a person in a
+// browser, which sign through NCALayer: web.go) and a control API under
+// /_mock/. NewTestServer starts one on an httptest.Server for a test and
+// closes it at the test's end.
 //
 // The zero Options are safe, as the real ESF is: the SOAP operations it
 // guards with a WS-Security UsernameToken demand one (a public certificate

@@ -21,7 +21,9 @@ import (
 // as a kindWebSession record under the cookie value's SHA-256 (owner the
 // IIN), so a copy of the store opens no session, and any replica reads
 // any other's sessions. A session ends after WebSessionIdle unused on the
-// server's clock (which the control API moves), or at log-out.
+// server's clock (which the control API moves), at log-out, or at the
+// person's next log-in. A Dump leaves web sessions out, and a Load or a
+// Reset ends them all.
 
 // WebSessionCookie is the name of the pages' session cookie: HttpOnly,
 // SameSite=Strict, Path=/esf-web/, Secure on a TLS connection.
