@@ -73,9 +73,12 @@ const LangCookie = "esf-lang"
 //go:embed web
 var webFiles embed.FS
 
+// ErrNCALayerURL is CheckNCALayerURL's refusal (wrapped, with the reason).
+var ErrNCALayerURL = errors.New("mockserver: NCALayerURL is not a ws:// or wss:// URL of a host")
+
 // CheckNCALayerURL checks an Options.NCALayerURL: empty (the default
 // addresses), or a ws:// or wss:// URL with a host and no user, query or
-// fragment.
+// fragment. A refusal matches ErrNCALayerURL.
 func CheckNCALayerURL(s string) error {
 	if s == "" {
 		return nil
@@ -83,16 +86,16 @@ func CheckNCALayerURL(s string) error {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		return fmt.Errorf("mockserver: NCALayerURL %q: %w", s, err)
+		return fmt.Errorf("%w: %q: %w", ErrNCALayerURL, s, err)
 	case u.Scheme != "ws" && u.Scheme != "wss":
-		return fmt.Errorf("mockserver: NCALayerURL %q: want a ws:// or wss:// URL", s)
+		return fmt.Errorf("%w: %q: want a ws:// or wss:// URL", ErrNCALayerURL, s)
 	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(u.Host, " ;'\""):
-		return fmt.Errorf("mockserver: NCALayerURL %q: want scheme://host:port/ with no user, query or fragment", s)
+		return fmt.Errorf("%w: %q: want scheme://host:port/ with no user, query or fragment", ErrNCALayerURL, s)
 	}
 	return nil
 }
 
-// web is what the pages need, made once by webRoutes.
+// web is what the pages need, made once by New.
 type web struct {
 	pages map[string]*template.Template
 	// static are the assets by name (under web/static), with their
@@ -124,8 +127,7 @@ var staticTypes = map[string]string{
 func newWeb(ncalayerURL string) (*web, error) {
 	w := &web{pages: map[string]*template.Template{}, static: map[string]staticFile{}}
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(template.FuncMap{"add": func(a, b int) int { return a + b }}).
-			ParseFS(webFiles, "web/templates/layout.html", "web/templates/"+name+".html")
+		t, err := template.ParseFS(webFiles, "web/templates/layout.html", "web/templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("mockserver: page %s: %w", name, err)
 		}
@@ -233,14 +235,6 @@ type page struct {
 // T returns the page text of key in the page's language.
 func (p *page) T(key string) string { return webText(p.Lang, key) }
 
-// Other returns the language the switch offers.
-func (p *page) Other() string {
-	if p.Lang == langKk {
-		return langRu
-	}
-	return langKk
-}
-
 // chooserData is the "profileChooser" partial's.
 type chooserData struct {
 	Page *page
@@ -312,7 +306,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p *p
 // session, if any.
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, name, title string) *page {
 	p := &page{Name: name, Title: title, Lang: s.pageLang(w, r), JS: map[string]any{}, Scripts: []string{"ncalayer.js", "portal.js"}}
-	if v, err := s.webSessionView(w, r); err != nil {
+	if v, err := s.webSessionView(r); err != nil {
 		s.log.Warn("web session", "err", err)
 	} else {
 		p.Session = v
@@ -407,9 +401,6 @@ func (s *Server) handleRegistrationPage(w http.ResponseWriter, r *http.Request, 
 	p.Data = esfreg.Categories()
 	s.render(w, r, http.StatusOK, p)
 }
-
-// categoryKey is the page text key of a category's title.
-func categoryKey(c esfreg.Category) string { return "category." + c.String() }
 
 // linkData is the e-mailed link pages' data.
 type linkData struct {

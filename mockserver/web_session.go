@@ -134,7 +134,7 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 
 // webSessionView returns the request's open web session, or nil, and
 // records its use (at most once per webTouchEvery).
-func (s *Server) webSessionView(w http.ResponseWriter, r *http.Request) (*webView, error) {
+func (s *Server) webSessionView(r *http.Request) (*webView, error) {
 	key := cookieKey(r)
 	if key == "" {
 		return nil, nil

@@ -353,6 +353,9 @@ func TestWebNCALayerURL(t *testing.T) {
 	} {
 		err := mockserver.CheckNCALayerURL(tc.url)
 		assert.Equal(t, tc.ok, err == nil, "%q: %v", tc.url, err)
+		if !tc.ok {
+			assert.ErrorIs(t, err, mockserver.ErrNCALayerURL)
+		}
 		_, err = mockserver.New(mockserver.Options{NCALayerURL: tc.url})
 		assert.Equal(t, tc.ok, err == nil, "New with %q: %v", tc.url, err)
 	}
