@@ -435,6 +435,9 @@ func printMockBanner(out io.Writer, base string, cfg *mockConfig) {
 	default:
 		fmt.Fprintf(w, "control API: %s/_mock/  (health: %s/healthz), loopback clients only\n", base, base)
 	}
+	if !cfg.opts.DisableControl {
+		fmt.Fprintf(w, "mock pages:  %s/_mock/ui/  (the mailbox with the e-mailed links: %s/_mock/ui/mail; the register, accounts, sessions, clock, faults)\n", base, base)
+	}
 	if !cfg.loopback {
 		fmt.Fprintf(w, "WARNING: %s is reachable from the network, not only from this machine: anyone who can reach it can register, log in and open API sessions with test keys", cfg.addr)
 		if !cfg.opts.DisableControl {

@@ -65,9 +65,8 @@ func issue(t *testing.T, ca *certstest.CA, p person, prof certstest.Profile) *nc
 // person's desktop with NCALayer installed, and the portal.
 type portal struct {
 	*browser
-	mock *mockserver.TestServer
+	base string // the mock's URL
 	ctl  *mockserver.ControlClient
-	nl   *ncalayertest.Server
 }
 
 func newPortal(t *testing.T, keys ...*ncalayer.Key) *portal {
@@ -80,13 +79,13 @@ func newPortal(t *testing.T, keys ...*ncalayer.Key) *portal {
 	// Chromium trusts the emulator's certificate as a desktop trusts
 	// NCALayer's: here by its key, with no change to the system's store.
 	b := newBrowser(t, chromedp.Flag("ignore-certificate-errors-spki-list", nl.SPKIHash()))
-	return &portal{browser: b, mock: mock, ctl: ctl, nl: nl}
+	return &portal{browser: b, base: mock.URL, ctl: ctl}
 }
 
 // open navigates to a path of the mock and waits for sel to be visible.
 func (p *portal) open(path, sel string) {
 	p.t.Helper()
-	p.do("open "+path, chromedp.Navigate(p.mock.URL+path), chromedp.WaitVisible(chromedp.CSS(sel)))
+	p.do("open "+path, chromedp.Navigate(p.base+path), chromedp.WaitVisible(chromedp.CSS(sel)))
 }
 
 // text waits for sel to be visible and returns its text.
