@@ -93,6 +93,7 @@ var wire = map[esfreg.Code]wireInfo{
 	CodeCertificateInvalidForm: {http.StatusBadRequest, faultAccessDenied},
 	CodeControlTokenRequired:   {http.StatusUnauthorized, faultAccessDenied},
 	CodeControlLoopbackOnly:    {http.StatusForbidden, faultAccessDenied},
+	CodeControlCrossSite:       {http.StatusForbidden, faultAccessDenied},
 }
 
 // Codes returns the mock's own codes (besides esfreg.Codes), sorted.
@@ -124,6 +125,7 @@ var mockMessages = map[esfreg.Code]string{
 	CodeCertificateInvalidForm: "Некорректный формат сертификата",
 	CodeControlTokenRequired:   errControlUnauthorized.Message,
 	CodeControlLoopbackOnly:    errControlLoopbackOnly.Message,
+	CodeControlCrossSite:       errControlCrossSite.Message,
 }
 
 // apiError is an error with a code, as the mock answers it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -31,14 +32,17 @@ import (
 // Control API access codes.
 const (
 	CodeControlTokenRequired esfreg.Code = "CONTROL_TOKEN_REQUIRED" // no or wrong bearer token
-	CodeControlLoopbackOnly  esfreg.Code = "CONTROL_LOOPBACK_ONLY"  // no token configured, client not on loopback
+	CodeControlLoopbackOnly  esfreg.Code = "CONTROL_LOOPBACK_ONLY"  // no token configured, client not on loopback (or Host not a loopback name)
+	CodeControlCrossSite     esfreg.Code = "CONTROL_CROSS_SITE"     // a browser's request made by a page of another site
 )
 
 var (
 	errControlUnauthorized = &apiError{Code: CodeControlTokenRequired,
 		Message: "The control API needs the bearer token the mock printed at start: Authorization: Bearer <token>"}
 	errControlLoopbackOnly = &apiError{Code: CodeControlLoopbackOnly,
-		Message: "The control API answers loopback clients only; start the mock with a control token to reach it from elsewhere"}
+		Message: "The control API answers loopback clients only, addressing the mock as 127.0.0.1, [::1] or localhost; start the mock with a control token to reach it otherwise"}
+	errControlCrossSite = &apiError{Code: CodeControlCrossSite,
+		Message: "The control API refuses requests a page of another site made in a browser (Origin, Sec-Fetch-Site)"}
 )
 
 // ControlPrefix is where the control API is served.
@@ -49,12 +53,23 @@ func isControlPath(path string) bool {
 }
 
 // authorizeControl lets a control API call through, or says why not:
-// off (404), a token configured and not presented (401), or no token
-// configured and the client not on a loopback address (403).
+// off (404), a browser's request made by a page of another site (403), a
+// token configured and not presented (401), or no token configured and
+// the client not on a loopback address or not addressing the mock by a
+// loopback name (403).
 func (s *Server) authorizeControl(r *http.Request) error {
 	if s.opts.DisableControl {
 		return newError(CodeNotFound, "")
 	}
+	if crossSite(r) {
+		return errControlCrossSite
+	}
+	return s.controlCredentials(r)
+}
+
+// controlCredentials is authorizeControl's check of who asks: the bearer
+// token when one is configured, else a local client.
+func (s *Server) controlCredentials(r *http.Request) error {
 	if s.opts.ControlToken != "" {
 		auth := r.Header.Get("Authorization")
 		token, ok := strings.CutPrefix(auth, "Bearer ")
@@ -63,10 +78,55 @@ func (s *Server) authorizeControl(r *http.Request) error {
 		}
 		return nil
 	}
-	if !loopbackClient(r.RemoteAddr) {
+	if !localClient(r) {
 		return errControlLoopbackOnly
 	}
 	return nil
+}
+
+// localClient reports whether a request came from this machine and named
+// the mock by a loopback address or "localhost" in its Host. The second
+// half stops DNS rebinding: a page of evil.example whose name its DNS
+// turns into 127.0.0.1 reaches the mock from a loopback address, but its
+// requests say Host: evil.example.
+func localClient(r *http.Request) bool {
+	return loopbackClient(r.RemoteAddr) && loopbackHost(r.Host)
+}
+
+// loopbackHost reports whether a Host header names a loopback address,
+// localhost or a name under .localhost (RFC 6761), with or without a
+// port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	return host == "localhost" || strings.HasSuffix(host, ".localhost")
+}
+
+// crossSite reports whether a browser says a request was made by a page
+// of another origin: Sec-Fetch-Site other than same-origin or none (typed
+// in the address bar), or an Origin whose host is not the one the
+// request was sent to. A page of any site may send the mock a simple
+// POST (a form, fetch with mode no-cors) without reading the answer; the
+// control API changes state on such requests, so it refuses them. Clients
+// that are not browsers send neither header.
+func crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	return err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host)
 }
 
 // loopbackClient reports whether a request's RemoteAddr is a loopback

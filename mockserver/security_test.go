@@ -183,6 +183,7 @@ func serve(t *testing.T, h http.Handler, method, path, remote, token, contentTyp
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.RemoteAddr = remote
+	req.Host = "127.0.0.1:8080" // as a client on this machine addresses the mock
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -362,4 +363,64 @@ func TestApplicationPasswordsSealed(t *testing.T) {
 	require.NotEmpty(t, mails)
 	_, err = e.c.CompleteRegistration(e.ctx, mails[len(mails)-1].Link, auth, password)
 	require.NoError(t, err)
+}
+
+// The control API is not for web pages of other sites: a page the
+// developer's browser shows may send the mock on 127.0.0.1 a simple POST
+// (a form, fetch with mode no-cors) — refused when the browser says it
+// came from another origin — or, through DNS rebinding, reach it under
+// its own name from a loopback address — refused by the Host. Programs
+// (no Origin, no Sec-Fetch-Site) and the mock's own pages pass.
+func TestControlRefusesOtherSites(t *testing.T) {
+	tests := []struct {
+		name   string
+		token  string
+		host   string
+		header map[string]string
+		want   int
+		code   esfreg.Code
+	}{
+		{"a program on this machine", "", "127.0.0.1:8080", nil, http.StatusOK, ""},
+		{"localhost", "", "localhost:8080", nil, http.StatusOK, ""},
+		{"a name under .localhost", "", "mock.localhost:8080", nil, http.StatusOK, ""},
+		{"IPv6 loopback", "", "[::1]:8080", nil, http.StatusOK, ""},
+		{"the mock's own page", "", "127.0.0.1:8080", map[string]string{"Origin": "http://127.0.0.1:8080", "Sec-Fetch-Site": "same-origin"}, http.StatusOK, ""},
+		{"typed in the address bar", "", "127.0.0.1:8080", map[string]string{"Sec-Fetch-Site": "none"}, http.StatusOK, ""},
+		{"DNS rebinding: another name for 127.0.0.1", "", "evil.example:8080", nil, http.StatusForbidden, mockserver.CodeControlLoopbackOnly},
+		{"DNS rebinding, same-origin to the browser", "", "evil.example:8080", map[string]string{"Origin": "http://evil.example:8080", "Sec-Fetch-Site": "same-origin"}, http.StatusForbidden, mockserver.CodeControlLoopbackOnly},
+		{"a page of another site", "", "127.0.0.1:8080", map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden, mockserver.CodeControlCrossSite},
+		{"another site, Sec-Fetch-Site only", "", "127.0.0.1:8080", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden, mockserver.CodeControlCrossSite},
+		{"another port of this machine", "", "127.0.0.1:8080", map[string]string{"Origin": "http://127.0.0.1:3000", "Sec-Fetch-Site": "same-site"}, http.StatusForbidden, mockserver.CodeControlCrossSite},
+		{"a sandboxed page (Origin null)", "", "127.0.0.1:8080", map[string]string{"Origin": "null"}, http.StatusForbidden, mockserver.CodeControlCrossSite},
+		{"with a token: any Host", "s3cret", "mock.example:8080", nil, http.StatusOK, ""},
+		{"with a token: still no other site", "s3cret", "mock.example:8080", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden, mockserver.CodeControlCrossSite},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := mockserver.New(mockserver.Options{BcryptCost: 4, ControlToken: tt.token})
+			require.NoError(t, err)
+			before := s.Now()
+			req := httptest.NewRequest(http.MethodPost, "/_mock/clock", strings.NewReader(`{"advance":"24h"}`))
+			req.RemoteAddr = "127.0.0.1:40000"
+			req.Host = tt.host
+			req.Header.Set("Content-Type", "application/json")
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			require.Equal(t, tt.want, rec.Code, rec.Body.String())
+			if tt.code != "" {
+				var out map[string]any
+				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
+				assert.Equal(t, string(tt.code), out["code"])
+				assert.WithinDuration(t, before, s.Now(), time.Hour, "a refused request changes nothing")
+			} else {
+				assert.WithinDuration(t, before.Add(24*time.Hour), s.Now(), time.Hour)
+			}
+		})
+	}
 }

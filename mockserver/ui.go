@@ -115,7 +115,7 @@ func (s *Server) gateUI(w http.ResponseWriter, r *http.Request) (*http.Request, 
 		s.writeControlError(w, newError(CodeNotFound, ""))
 		return r, false
 	}
-	if s.opts.ControlToken == "" && !loopbackClient(r.RemoteAddr) {
+	if s.opts.ControlToken == "" && !localClient(r) {
 		s.uiRefuse(w, r, http.StatusForbidden, "Forbidden", errControlLoopbackOnly.Message)
 		return r, false
 	}
@@ -125,7 +125,9 @@ func (s *Server) gateUI(w http.ResponseWriter, r *http.Request) (*http.Request, 
 		return r, false
 	}
 	st := &uiState{TokenMode: s.opts.ControlToken != "", key: key}
-	authed := s.authorizeControl(r) == nil // loopback, or the bearer token
+	// Loopback, or the bearer token; a POST from another site is refused
+	// below, as a forged one (CSRF), with or without credentials.
+	authed := s.controlCredentials(r) == nil
 	if !authed && st.TokenMode && s.validUISession(r, key) {
 		authed, st.CookieAuth = true, true
 	}

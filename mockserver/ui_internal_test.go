@@ -21,13 +21,13 @@ import (
 func TestUIMessageEscapes(t *testing.T) {
 	s, err := New(Options{BcryptCost: 4, Now: func() time.Time { return time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC) }})
 	require.NoError(t, err)
-	const host = "mock.test:8080"
+	const host = "mock.localhost:8080"
 	body := "Уважаемый <b>пользователь</b> <img src=x onerror=alert(1)>\n" +
-		"Ссылка: http://mock.test:8080/esf-web/self-registration-request/abc123.\n" +
+		"Ссылка: http://mock.localhost:8080/esf-web/self-registration-request/abc123.\n" +
 		"Чужая: http://evil.example/esf-web/self-registration-request/abc123\n" +
-		"Скрипт: javascript:alert(3) and JAVASCRIPT://mock.test:8080/%0aalert(4)\n" +
-		`Кавычки: http://mock.test:8080/x"onmouseover="alert(5)` + "\n" +
-		"С паролем: http://user:pw@mock.test:8080/y\n"
+		"Скрипт: javascript:alert(3) and JAVASCRIPT://mock.localhost:8080/%0aalert(4)\n" +
+		`Кавычки: http://mock.localhost:8080/x"onmouseover="alert(5)` + "\n" +
+		"С паролем: http://user:pw@mock.localhost:8080/y\n"
 	require.NoError(t, s.update(context.Background(), func(r *request) error {
 		return s.send(r, Mail{To: "a@example.kz", Subject: "<i>subject</i>", Body: body})
 	}))
@@ -44,9 +44,9 @@ func TestUIMessageEscapes(t *testing.T) {
 	assert.Contains(t, page, "&lt;img src=x onerror=alert(1)&gt;")
 	anchors := regexp.MustCompile(`<a class="mail-link" href="([^"]*)">`).FindAllStringSubmatch(page, -1)
 	require.Len(t, anchors, 2, "the link to the mock, and the one with the quote (escaped)")
-	assert.Equal(t, "http://mock.test:8080/esf-web/self-registration-request/abc123", anchors[0][1], "the full stop is not part of it")
-	assert.Equal(t, "http://mock.test:8080/x", anchors[1][1], "a link ends at a quote")
-	assert.Contains(t, page, `http://mock.test:8080/x</a>&#34;onmouseover=&#34;alert(5)`)
+	assert.Equal(t, "http://mock.localhost:8080/esf-web/self-registration-request/abc123", anchors[0][1], "the full stop is not part of it")
+	assert.Equal(t, "http://mock.localhost:8080/x", anchors[1][1], "a link ends at a quote")
+	assert.Contains(t, page, `http://mock.localhost:8080/x</a>&#34;onmouseover=&#34;alert(5)`)
 	assert.Contains(t, page, "http://evil.example/esf-web/self-registration-request/abc123\n", "a link elsewhere stays text")
 	assert.Contains(t, page, "2 link(s) to a host other than this page's are shown as text")
 }

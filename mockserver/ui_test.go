@@ -203,6 +203,7 @@ func TestUIAccess(t *testing.T) {
 			require.NoError(t, err)
 			req := httptest.NewRequest(http.MethodGet, "/_mock/ui/clock", nil)
 			req.RemoteAddr = tt.remote
+			req.Host = "127.0.0.1:8080"
 			if tt.bearer != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.bearer)
 			}
@@ -219,6 +220,7 @@ func TestUIAccess(t *testing.T) {
 			// A POST without credentials is refused, not redirected.
 			req = httptest.NewRequest(http.MethodPost, "/_mock/ui/clock", strings.NewReader("advance=1h"))
 			req.RemoteAddr = tt.remote
+			req.Host = "127.0.0.1:8080"
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			rec = httptest.NewRecorder()
 			s.ServeHTTP(rec, req)
@@ -703,4 +705,20 @@ func TestUICookiesSecureOnTLS(t *testing.T) {
 	u, err := url.Parse(ts.URL + "/_mock/ui/")
 	require.NoError(t, err)
 	require.NotEmpty(t, b.client.Jar.Cookies(u))
+}
+
+// DNS rebinding: a page of evil.example whose name resolves to 127.0.0.1
+// reaches the tooling pages from a loopback address, but says Host:
+// evil.example — refused, as by the control API.
+func TestUIRefusesRebinding(t *testing.T) {
+	s, err := mockserver.New(mockserver.Options{BcryptCost: 4})
+	require.NoError(t, err)
+	for host, want := range map[string]int{"127.0.0.1:8080": http.StatusOK, "localhost:8080": http.StatusOK, "evil.example:8080": http.StatusForbidden} {
+		req := httptest.NewRequest(http.MethodGet, "/_mock/ui/mail", nil)
+		req.RemoteAddr = "127.0.0.1:40000"
+		req.Host = host
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		assert.Equal(t, want, rec.Code, host)
+	}
 }
