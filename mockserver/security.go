@@ -109,15 +109,23 @@ func loopbackHost(host string) bool {
 }
 
 // crossSite reports whether a browser says a request was made by a page
-// of another origin: Sec-Fetch-Site other than same-origin or none (typed
-// in the address bar), or an Origin whose host is not the one the
-// request was sent to. A page of any site may send the mock a simple
-// POST (a form, fetch with mode no-cors) without reading the answer; the
-// control API changes state on such requests, so it refuses them. Clients
-// that are not browsers send neither header.
+// of another origin. Sec-Fetch-Site, which pages cannot set, decides when
+// the browser sends it (every current one does): only same-origin, or
+// none (typed in the address bar), pass. Without it (an older browser, or
+// not a browser), an Origin whose host is not the one the request was
+// sent to — or "null", a sandboxed page's — is another site's. (Origin
+// alone cannot decide: under Referrer-Policy: no-referrer, which the
+// pages send, a browser posts their own forms with Origin: null.)
+//
+// A page of any site may send the mock a simple POST (a form, fetch with
+// mode no-cors) without reading the answer; the control API, the tooling
+// pages and the portal's log-out change state on such requests, so they
+// refuse them. Programs that are not browsers send neither header.
 func crossSite(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
+	case "same-origin", "none":
+		return false
+	case "":
 	default:
 		return true
 	}
@@ -126,7 +134,7 @@ func crossSite(r *http.Request) bool {
 		return false
 	}
 	u, err := url.Parse(origin)
-	return err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host)
+	return err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.EqualFold(u.Host, r.Host)
 }
 
 // loopbackClient reports whether a request's RemoteAddr is a loopback

@@ -185,21 +185,10 @@ func (s *Server) gateUI(w http.ResponseWriter, r *http.Request) (*http.Request, 
 	return r, true
 }
 
-// uiSameOrigin reports whether a POST may come from the mock's own page:
-// a browser's Sec-Fetch-Site, when sent, says same-origin, and its
-// Origin, when sent, names the host the request came to. A client that
-// sends neither (not a browser) still needs the CSRF token.
-func uiSameOrigin(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
-		return false
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && strings.EqualFold(u.Host, r.Host)
-}
+// uiSameOrigin reports whether a POST may come from the mock's own page
+// (crossSite says how). A client that sends neither Sec-Fetch-Site nor
+// Origin (not a browser) still needs the CSRF token.
+func uiSameOrigin(r *http.Request) bool { return !crossSite(r) }
 
 // uiFiles are the pages' templates and stylesheet.
 //

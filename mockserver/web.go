@@ -355,17 +355,10 @@ func wantsHTML(r *http.Request) bool {
 }
 
 // sameOrigin reports whether a state-changing request came from the
-// portal's own pages: a browser sends Origin on every POST, and one from
-// another site is refused (the session cookie is SameSite=Strict as well).
-// A request without Origin (not a browser's) passes.
-func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return true
-	}
-	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
-}
+// portal's own pages, as crossSite tells; one from another site is
+// refused (the session cookie is SameSite=Strict as well). A request
+// without Sec-Fetch-Site and Origin (not a browser's) passes.
+func sameOrigin(r *http.Request) bool { return !crossSite(r) }
 
 // handleHomePage serves GET /esf-web/: log in or register.
 func (s *Server) handleHomePage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {

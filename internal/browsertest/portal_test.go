@@ -243,7 +243,7 @@ func newBIN(t *testing.T, serial int) string {
 // A head registers a legal entity with a GOST 2015 key store — one key to
 // log in and to sign — signing two agreements (he is not yet registered as
 // an individual), then logs in and, having two profiles, picks the
-// company's.
+// company's; logged out and in again, she picks her own.
 func TestHeadRegistersLegalEntityInBrowser(t *testing.T) {
 	_, gostCA := testCAs(t)
 	head := newPerson(t, 4202, "СЕЙТКАЛИЕВА", "ДАНА", "МАРАТОВНА")
@@ -267,6 +267,19 @@ func TestHeadRegistersLegalEntityInBrowser(t *testing.T) {
 	p.shot("account")
 	assert.NotEmpty(t, get(p.browser, "enterprise profile row", chromedp.Text(chromedp.CSS("#app-profile-"+bin+"-ADMIN_ENTERPRISE"))))
 	assert.NotEmpty(t, get(p.browser, "individual profile row", chromedp.Text(chromedp.CSS("#app-profile-"+head.IIN+"-INDIVIDUAL"))))
+
+	// Log out, and log in again on the log-in page: this time as herself.
+	p.click("#logout-submit")
+	p.do("logged out", chromedp.WaitVisible(chromedp.CSS("#nav-login")))
+	p.click("#nav-login")
+	p.do("the log-in page", chromedp.WaitVisible(chromedp.CSS("#login-form")))
+	p.logIn(password)
+	p.do("the choice of profile", chromedp.WaitVisible(chromedp.CSS("#profile-form")))
+	p.click("#profile-option-" + head.IIN + "-INDIVIDUAL")
+	p.shot("login-profiles")
+	p.click("#profile-submit")
+	p.waitText("#app-current-profile", "Физическое лицо")
+	p.shot("account-individual")
 }
 
 // registered gives p an account at once through the control API (as if
@@ -353,4 +366,20 @@ func TestPasswordResetInBrowser(t *testing.T) {
 	p.logIn(newPassword)
 	p.waitText("#app-iin", who.IIN)
 	p.shot("logged-in")
+}
+
+// The tooling pages' forms work in a browser (their POSTs carry the
+// CSRF token, and the browser's Origin and Sec-Fetch-Site pass): the
+// clock page moves the mock's clock an hour on.
+func TestToolingPagesInBrowser(t *testing.T) {
+	p := newPortal(t)
+	before, err := p.ctl.Now(context.Background())
+	require.NoError(t, err)
+	p.open("/_mock/ui/clock", "#clock-advance-form")
+	p.click("#clock-plus-1h")
+	p.do("the clock moved", chromedp.WaitVisible(chromedp.CSS("#ui-flash")))
+	p.shot("clock")
+	after, err := p.ctl.Now(context.Background())
+	require.NoError(t, err)
+	assert.WithinDuration(t, before.Add(time.Hour), after, 5*time.Minute)
 }
