@@ -25,6 +25,7 @@ var layers = [][]string{
 	{"certs/certstest"},
 	{"xmlsig"},
 	{"cms"},
+	{"invoice"},
 	{"ncalayer"},
 	{"ncalayer/ncalayertest"},
 	{"agreement"},
