@@ -120,7 +120,9 @@ func (e *CheckError) Is(target error) bool {
 // Its verdict is xmllint's (libxml2) on the same body and schema; where
 // the two could differ it is stricter: a DOCTYPE is refused, so are
 // xsi:type and xsi:nil (the body's elements are not nillable and have no
-// derived types), and the body must be UTF-8.
+// derived types), and the body must be UTF-8. Like libxml2 (and unlike
+// the XSD specification and Xerces) it refuses white space around an
+// xs:int value (<ndsRate> 12</ndsRate>).
 func Check(body []byte) error {
 	schemas()
 	_, err := check(body, invoiceDecl, MaxBodySize, false)
@@ -534,7 +536,12 @@ func (c *checker) value(st *simpleType, raw string) (string, bool) {
 	if v == "" && st.hasDefault {
 		v = st.dflt
 	}
-	if st.base != baseString {
+	switch st.base {
+	case baseString:
+	case baseInt, baseLong:
+		// libxml2 refuses white space around an xs:int or xs:long (" 7 "),
+		// although XSD collapses it; Check follows xmllint.
+	default:
 		v = collapse(v)
 	}
 	switch st.base {
