@@ -1,6 +1,7 @@
 // Package esfclient is the Go client of ИС ЭСФ, Kazakhstan's electronic
-// invoice system, for the part before invoices: registration on the
-// portal, log-in, recovery, and the SOAP API's sessions. It talks to the
+// invoice system: registration on the portal, log-in, recovery, the SOAP
+// API's sessions, and invoices over a session — every operation of
+// InvoiceService and UploadInvoiceService.syncInvoice. It talks to the
 // real ESF or to its mock (mockserver, "esf mock serve") alike.
 //
 //	c, err := esfclient.New(esfclient.Options{BaseURL: "https://esf.gov.kz:8443"})
@@ -19,4 +20,30 @@
 // One open API session per user is ESF's rule: OpenSession never closes
 // another one behind the caller's back (two workers of one account would
 // evict each other forever); SessionRequest.CloseOpenSession asks for it.
+//
+// # Invoices
+//
+// Over an open Session, each operation of KGD's InvoiceService and
+// UploadInvoiceService WSDLs is a method named after it, taking and
+// returning Go values:
+//
+//	res, err := sess.SyncInvoice(ctx, esfclient.SyncRequest{Invoices: …, Certificate: der}) // queued or declined
+//	sum, err := sess.WaitForRegistration(ctx, res.Accepted[0].ID, esfclient.WaitOptions{})  // polls until a registration number
+//	for inv, err := range sess.Updates(ctx, esfclient.UpdatesRequest{Direction: esfclient.Inbound, Cursor: since}) { … }
+//
+// syncInvoice's declined invoices, the heavy checks' errors and refused
+// status changes are answers, not failed calls; their errors are
+// *esfreg.Error values with ESF's errorCode as Code (SyncResult.Err,
+// ChangeStatusResult.Err, *RegistrationError), and SOAP faults are
+// *esfreg.Error as for sessions: errors.Is(err, esfclient.ErrSessionClosed).
+// Status values and codes the WSDL does not list are kept as they come.
+// queryUpdates and queryInvoice page as iterators (Updates, Invoices, and
+// UpdatePages, InvoicePages for a caller that stores its position).
+//
+// Where ESF's public material leaves a choice open (esf-invoice-api.md §7),
+// this client chooses: an xs:dateTime without a zone is read as UTC+05:00;
+// queryInvoice's first page is asked for without pageNum and the next
+// ones as the server's currPage + 1; the queryUpdates cursor is fed back
+// exactly as answered, and a block that would repeat forever ends the
+// iteration with an error.
 package esfclient

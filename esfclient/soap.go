@@ -70,34 +70,13 @@ func (c *Client) call(ctx context.Context, service, element string, token *[2]st
 	}
 	b.WriteString(`</esf:` + element + `></soapenv:Body></soapenv:Envelope>`)
 
-	var resp *http.Response
-	var err error
-	for attempt := 0; ; attempt++ {
-		req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, c.url(apiPath+service), strings.NewReader(b.String()))
-		if rerr != nil {
-			return nil, rerr
-		}
-		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-		req.Header.Set("SOAPAction", `""`)
-		resp, err = c.http.Do(req)
-		if (err == nil && resp.StatusCode != http.StatusBadGateway && resp.StatusCode != http.StatusServiceUnavailable) || attempt >= c.opts.Retries || ctx.Err() != nil {
-			break
-		}
-		if resp != nil {
-			resp.Body.Close()
-		}
-	}
+	status, data, err := c.post(ctx, service, b.String(), maxAnswer)
 	if err != nil {
-		return nil, fmt.Errorf("esfclient: %s: %w", service, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return nil, fmt.Errorf("esfclient: %s: %w", service, err)
+		return nil, err
 	}
 	var env soapNode
 	if err := xml.Unmarshal(data, &env); err != nil {
-		return nil, fmt.Errorf("esfclient: %s answered HTTP %d, not SOAP: %w", service, resp.StatusCode, err)
+		return nil, fmt.Errorf("esfclient: %s answered HTTP %d, not SOAP: %w", service, status, err)
 	}
 	body := env.child("Body")
 	if body == nil || len(body.Children) == 0 {
@@ -110,12 +89,55 @@ func (c *Client) call(ctx context.Context, service, element string, token *[2]st
 	return first, nil
 }
 
+// maxAnswer bounds what the session calls read of an answer.
+const maxAnswer = 8 << 20
+
+// post sends a SOAP envelope to service, retrying transient failures
+// (Options.Retries), and returns the answer's HTTP status and body — at
+// most limit bytes; a longer answer is an error, not a truncated read.
+func (c *Client) post(ctx context.Context, service, envelope string, limit int64) (int, []byte, error) {
+	var resp *http.Response
+	var err error
+	for attempt := 0; ; attempt++ {
+		req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, c.url(apiPath+service), strings.NewReader(envelope))
+		if rerr != nil {
+			return 0, nil, rerr
+		}
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		req.Header.Set("SOAPAction", `""`)
+		resp, err = c.http.Do(req)
+		if (err == nil && resp.StatusCode != http.StatusBadGateway && resp.StatusCode != http.StatusServiceUnavailable) || attempt >= c.opts.Retries || ctx.Err() != nil {
+			break
+		}
+		if resp != nil {
+			resp.Body.Close()
+		}
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("esfclient: %s: %w", service, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("esfclient: %s: %w", service, err)
+	}
+	if int64(len(data)) > limit {
+		return 0, nil, fmt.Errorf("esfclient: %s: the answer is longer than %d bytes", service, limit)
+	}
+	return resp.StatusCode, data, nil
+}
+
 // faultError turns a SOAP fault into an *Error: the faultstring is the
-// code; the detail's description is the message.
+// code; the detail's description is the message. A faultstring that is
+// not a code (CXF's texts: "No open session associated with user.") gets
+// the code of the declared detail element: SESSION_CLOSED, ACCESS_DENIED,
+// or BUSINESS_ERROR (this package's) with the text as the message.
 func faultError(f *soapNode) error {
 	code := strings.TrimSpace(f.text("faultstring"))
 	msg := code
+	var kind string
 	if d := f.child("detail"); d != nil && len(d.Children) > 0 {
+		kind = d.Children[0].XMLName.Local
 		if desc := d.Children[0].text("description"); desc != "" {
 			msg = desc
 		}
@@ -125,8 +147,28 @@ func faultError(f *soapNode) error {
 		return &esfreg.Error{Code: CodeSecurityError, Message: code}
 	case strings.Contains(code, "already has opened session"):
 		return &esfreg.Error{Code: CodeSessionAlreadyOpen, Message: code}
+	case isCode(code):
+	case kind == "sessionClosedException" || strings.HasPrefix(code, "No open session"):
+		return &esfreg.Error{Code: CodeSessionClosed, Message: msg}
+	case kind == "accessDeniedException":
+		return &esfreg.Error{Code: CodeAccessDenied, Message: msg}
+	case kind == "businessException":
+		return &esfreg.Error{Code: CodeBusinessError, Message: msg}
 	}
 	return &esfreg.Error{Code: esfreg.Code(code), Message: msg}
+}
+
+// isCode reports whether s is spelled as ESF's codes are: A-Z, 0-9, _.
+func isCode(s string) bool {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // soapNode is a generic XML element of an answer.

@@ -1,0 +1,122 @@
+package esfclient
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"time"
+)
+
+// UpdatePages reads queryUpdates block after block from r.Cursor to the
+// last block, feeding each block's lastEventDate and lastInvoiceId back
+// unchanged as the next block's cursor (esf-invoice-api.md §1.5). The
+// cursor is the server's: how events sharing a timestamp are split
+// between blocks is its to get right, and this client neither drops nor
+// merges what it answers (the conformance suite checks that a server
+// loses and repeats nothing). A caller that persists its position stores
+// each page's Next once the page is processed.
+//
+// A failed call yields (nil, err) and ends the sequence; so does a block
+// that is not the last yet is empty or does not move the cursor, which
+// would otherwise repeat forever.
+func (s *Session) UpdatePages(ctx context.Context, r UpdatesRequest) iter.Seq2[*UpdatesPage, error] {
+	return func(yield func(*UpdatesPage, error) bool) {
+		for {
+			p, err := s.QueryUpdates(ctx, r)
+			if err == nil && !p.LastBlock {
+				switch {
+				case len(p.Invoices) == 0:
+					err = fmt.Errorf("esfclient: queryUpdates answered an empty block that is not the last after %s", cursorString(r.Cursor))
+				case p.Next.LastInvoiceID == r.Cursor.LastInvoiceID && p.Next.LastEventDate.Equal(r.Cursor.LastEventDate):
+					err = fmt.Errorf("esfclient: queryUpdates did not move the cursor past %s", cursorString(r.Cursor))
+				}
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(p, nil) || p.LastBlock {
+				return
+			}
+			r.Cursor = p.Next
+		}
+	}
+}
+
+func cursorString(c UpdatesCursor) string {
+	return fmt.Sprintf("lastEventDate %s, lastInvoiceId %d", c.LastEventDate.Format(time.RFC3339Nano), c.LastInvoiceID)
+}
+
+// Updates reads every invoice queryUpdates answers after r.Cursor, block
+// after block to the last (see UpdatePages):
+//
+//	for inv, err := range sess.Updates(ctx, esfclient.UpdatesRequest{Direction: esfclient.Inbound, Cursor: since}) {
+//		if err != nil {
+//			return err
+//		}
+//		…
+//	}
+func (s *Session) Updates(ctx context.Context, r UpdatesRequest) iter.Seq2[InvoiceInfo, error] {
+	return flatten(s.UpdatePages(ctx, r), func(p *UpdatesPage) []InvoiceInfo { return p.Invoices })
+}
+
+// InvoicePages reads queryInvoice page after page to the last (lastBlock).
+// The first request sends c.PageNum (none when 0: the first page, however
+// the server counts); each next one asks for the server's currPage + 1, so
+// the client follows the server's own numbering. A failed call yields
+// (nil, err) and ends the sequence; so does a page that is not the last
+// yet is empty, does not advance currPage, or repeats the previous page's
+// invoices.
+func (s *Session) InvoicePages(ctx context.Context, c InvoiceCriteria) iter.Seq2[*InvoicePage, error] {
+	return func(yield func(*InvoicePage, error) bool) {
+		var prev *InvoicePage
+		for {
+			p, err := s.QueryInvoice(ctx, c)
+			if err == nil && !p.LastBlock {
+				switch {
+				case len(p.Invoices) == 0:
+					err = fmt.Errorf("esfclient: queryInvoice answered an empty page %d that is not the last", p.CurrPage)
+				case prev != nil && p.CurrPage <= prev.CurrPage:
+					err = fmt.Errorf("esfclient: queryInvoice answered page %d after page %d", p.CurrPage, prev.CurrPage)
+				}
+			}
+			if err == nil && prev != nil && slices.EqualFunc(p.Invoices, prev.Invoices, func(a, b InvoiceInfo) bool { return a.ID == b.ID }) {
+				err = fmt.Errorf("esfclient: queryInvoice answered page %d with page %d's invoices again", p.CurrPage, prev.CurrPage)
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(p, nil) || p.LastBlock {
+				return
+			}
+			prev = p
+			c.PageNum = p.CurrPage + 1
+		}
+	}
+}
+
+// Invoices reads every invoice that meets c, page after page to the last
+// (see InvoicePages).
+func (s *Session) Invoices(ctx context.Context, c InvoiceCriteria) iter.Seq2[InvoiceInfo, error] {
+	return flatten(s.InvoicePages(ctx, c), func(p *InvoicePage) []InvoiceInfo { return p.Invoices })
+}
+
+// flatten yields the items of each page; an error is yielded once, with a
+// zero item, and ends the sequence.
+func flatten[P any](pages iter.Seq2[P, error], items func(P) []InvoiceInfo) iter.Seq2[InvoiceInfo, error] {
+	return func(yield func(InvoiceInfo, error) bool) {
+		for p, err := range pages {
+			if err != nil {
+				yield(InvoiceInfo{}, err)
+				return
+			}
+			for _, inv := range items(p) {
+				if !yield(inv, nil) {
+					return
+				}
+			}
+		}
+	}
+}
