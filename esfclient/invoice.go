@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/invoice"
 )
 
 // The invoice part of the SOAP API (esf-invoice-api.md §1): InvoiceService
@@ -132,6 +133,22 @@ func (i *InvoiceInfo) ParseCertificate() (*certs.Certificate, error) {
 	return certs.ParseCertificate(der)
 }
 
+// Invoice parses the invoice's body (invoice.Parse: strict, against
+// InvoiceV2's schema).
+func (i *InvoiceInfo) Invoice() (*invoice.Invoice, error) { return invoice.Parse(i.Body) }
+
+// VerifySignature checks the invoice's signature over its body, exactly
+// as received, with its certificate (invoice.VerifySignature): what a
+// customer checks of an invoice it receives. It does not check the
+// certificate's chain or revocation.
+func (i *InvoiceInfo) VerifySignature() error {
+	cert, err := i.ParseCertificate()
+	if err != nil {
+		return err
+	}
+	return invoice.VerifySignature(i.Body, i.Signature, cert)
+}
+
 // Deadline is ESF's deadline control of an invoice (deadline): until when
 // the customer may decline it, or reject its revocation.
 type Deadline struct {
@@ -241,11 +258,9 @@ type HistoryRecord struct {
 }
 
 // InvoiceReason is an invoice's id with the reason of a revocation, its
-// rejection or a decline (InvoiceIdWithReason).
-type InvoiceReason struct {
-	ID     int64
-	Reason string
-}
+// rejection or a decline (InvoiceIdWithReason): the invoice package's
+// IDWithReason, whose list invoice.SignIDsWithReasons signs.
+type InvoiceReason = invoice.IDWithReason
 
 // EnterpriseKey names an enterprise's registration data to check
 // (EnterpriseKey): its VAT certificate's series and number, its TIN, and
