@@ -240,9 +240,11 @@ func (c *checker) document(root *decl) (*node, error) {
 				c.path = c.path[:0]
 				continue
 			}
+			c.path = append(c.path, root.name)
 			if n, err = c.element(t, root); err != nil {
 				return nil, err
 			}
+			c.path = c.path[:0]
 		case xml.CharData:
 			if !isSpace(t) {
 				return nil, &CheckError{Path: "/", Rule: RuleSyntax, Message: "text outside the document element"}
@@ -432,7 +434,11 @@ func (c *checker) matchSequence(d *decl, t xml.StartElement, i, count int) (*dec
 	if why == "" {
 		why = fmt.Sprintf(" (%s has no element %s)", d.name, qname(t.Name))
 	}
-	c.fail(RuleUnexpected, "element %s is not allowed here%s%s", t.Name.Local, why, c.expected(d, i))
+	from := i
+	if count > 0 && d.kids[i].max >= 0 && count >= d.kids[i].max {
+		from = i + 1
+	}
+	c.fail(RuleUnexpected, "element %s is not allowed here%s%s", t.Name.Local, why, c.expected(d, from))
 	return nil, i, count
 }
 

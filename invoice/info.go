@@ -164,21 +164,30 @@ func (d DateTime) Time() (time.Time, error) {
 func ParseInvoiceInfo(doc []byte) (*InvoiceInfo, error) {
 	schemas()
 	var out InvoiceInfo
-	return &out, parseInto(doc, infoDecl, MaxContainerSize, &out)
+	if err := parseInto(doc, infoDecl, MaxContainerSize, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // ParseInvoiceInfoContainer reads an {esf}invoiceInfoContainer document.
 func ParseInvoiceInfoContainer(doc []byte) (*InvoiceInfoContainer, error) {
 	schemas()
 	var out InvoiceInfoContainer
-	return &out, parseInto(doc, infoContainerDecl, MaxContainerSize, &out)
+	if err := parseInto(doc, infoContainerDecl, MaxContainerSize, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // ParseInvoiceSummaryContainer reads an {esf}invoiceSummaryContainer document.
 func ParseInvoiceSummaryContainer(doc []byte) (*InvoiceSummaryContainer, error) {
 	schemas()
 	var out InvoiceSummaryContainer
-	return &out, parseInto(doc, summaryContainerDecl, MaxContainerSize, &out)
+	if err := parseInto(doc, summaryContainerDecl, MaxContainerSize, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // ParseInvoiceContainer reads an {esf}invoiceContainer document, checking
@@ -186,7 +195,10 @@ func ParseInvoiceSummaryContainer(doc []byte) (*InvoiceSummaryContainer, error) 
 func ParseInvoiceContainer(doc []byte) (*InvoiceContainer, error) {
 	schemas()
 	var out InvoiceContainer
-	return &out, parseInto(doc, invoiceContainerDecl, MaxContainerSize, &out)
+	if err := parseInto(doc, invoiceContainerDecl, MaxContainerSize, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 func parseInto(doc []byte, root *decl, limit int, out any) error {
