@@ -94,6 +94,11 @@ func TestInvoiceAnswersNotAsTheWSDL(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 			var e *esfreg.Error
 			assert.False(t, errors.As(err, &e), "not a refusal: %v", err)
+			if strings.Contains(tt.want, "not SOAP") || tt.want == "no Body" {
+				assert.ErrorIs(t, err, ErrNotSOAP)
+			} else {
+				assert.NotErrorIs(t, err, ErrNotSOAP)
+			}
 		})
 	}
 }

@@ -120,6 +120,11 @@ func parseDateTime(s string) (time.Time, error) {
 	return time.ParseInLocation("2006-01-02T15:04:05", s, kazakhstanTime)
 }
 
+// ErrNotSOAP is what an invoice call's error matches (errors.Is) when the
+// server's answer is not a SOAP envelope: a server that does not serve the
+// service at all (an HTML 404 page), a proxy's error page.
+var ErrNotSOAP = errors.New("not SOAP")
+
 // invoke sends one invoice API request — built by build after sessionId —
 // to service and decodes the answer's element want into out; a fault
 // becomes an *esfreg.Error.
@@ -145,7 +150,7 @@ func (s *Session) invoke(ctx context.Context, service, element string, build fun
 func decodeAnswer(op string, status int, data []byte, want string, out any) error {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	notSOAP := func(err error) error {
-		return fmt.Errorf("esfclient: %s answered HTTP %d, not SOAP: %w", op, status, err)
+		return fmt.Errorf("esfclient: %s answered HTTP %d, %w: %w", op, status, ErrNotSOAP, err)
 	}
 	start, err := nextStart(dec)
 	if err != nil {
