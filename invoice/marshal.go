@@ -1,10 +1,12 @@
 package invoice
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -34,13 +36,31 @@ const bodyStart = `<v2:invoice xmlns:a="abstractInvoice.esf" xmlns:v2="v2.esf">`
 // a value XML cannot carry (ErrUnwritable).
 func (inv *Invoice) Marshal() ([]byte, error) {
 	schemas()
-	w := writer{buf: make([]byte, 0, 2048)}
+	w := getWriter()
+	defer putWriter(w)
 	w.buf = append(w.buf, bodyStart...)
 	if err := w.fields(reflect.ValueOf(inv).Elem(), invoiceDecl.kids, 1); err != nil {
 		return nil, err
 	}
 	w.buf = append(w.buf, "\n</v2:invoice>"...)
-	return w.buf, nil
+	return bytes.Clone(w.buf), nil
+}
+
+// writers keeps the buffers Marshal writes into, so that a large body is
+// not grown again for every call: Marshal copies the result out once.
+var writers = sync.Pool{New: func() any { return &writer{buf: make([]byte, 0, 4096)} }}
+
+// maxPooled is the largest buffer put back in the pool.
+const maxPooled = 1 << 20
+
+func getWriter() *writer { return writers.Get().(*writer) }
+
+func putWriter(w *writer) {
+	if cap(w.buf) > maxPooled {
+		return
+	}
+	w.buf = w.buf[:0]
+	writers.Put(w)
 }
 
 // writer appends indented XML to buf.
@@ -48,7 +68,14 @@ type writer struct {
 	buf []byte
 }
 
+// indents are a line break and the indentation of each depth.
+const indents = "\n                                "
+
 func (w *writer) indent(depth int) {
+	if n := 1 + 2*depth; n <= len(indents) {
+		w.buf = append(w.buf, indents[:n]...)
+		return
+	}
 	w.buf = append(w.buf, '\n')
 	for range depth {
 		w.buf = append(w.buf, "  "...)
@@ -72,14 +99,14 @@ func (w *writer) field(f reflect.Value, d *decl, depth int) error {
 			return nil
 		}
 		w.indent(depth)
-		w.open(d.name)
+		w.buf = append(w.buf, d.open...)
 		for i := range f.Len() {
 			if err := w.element(f.Index(i), d.item, depth+1); err != nil {
 				return err
 			}
 		}
 		w.indent(depth)
-		w.close(d.name)
+		w.buf = append(w.buf, d.close...)
 		return nil
 	}
 	return w.element(f, d, depth)
@@ -88,37 +115,56 @@ func (w *writer) field(f reflect.Value, d *decl, depth int) error {
 // element writes one element of declaration d holding v, or nothing for an
 // empty optional one.
 func (w *writer) element(v reflect.Value, d *decl, depth int) error {
-	if v.Kind() == reflect.Pointer {
+	switch d.kind {
+	case kindString:
+		s := v.String()
+		if s == "" && d.min == 0 {
+			return nil
+		}
+		w.indent(depth)
+		w.buf = append(w.buf, d.open...)
+		if err := w.text(d, s); err != nil {
+			return err
+		}
+	case kindInt:
+		x := v.Int()
+		if x == 0 && d.min == 0 {
+			return nil
+		}
+		w.indent(depth)
+		w.buf = append(w.buf, d.open...)
+		w.buf = strconv.AppendInt(w.buf, x, 10)
+	case kindBool:
+		w.indent(depth)
+		w.buf = append(w.buf, d.open...)
+		w.buf = strconv.AppendBool(w.buf, v.Bool())
+	case kindPtrInt, kindPtrBool, kindPtrStruct:
 		if v.IsNil() {
 			return nil
 		}
 		v = v.Elem()
-	} else if d.min == 0 && d.simple != nil && v.IsZero() {
-		return nil
-	}
-	w.indent(depth)
-	w.open(d.name)
-	if d.simple == nil {
-		if v.Kind() == reflect.Struct {
+		w.indent(depth)
+		w.buf = append(w.buf, d.open...)
+		switch d.kind {
+		case kindPtrInt:
+			w.buf = strconv.AppendInt(w.buf, v.Int(), 10)
+		case kindPtrBool:
+			w.buf = strconv.AppendBool(w.buf, v.Bool())
+		default:
 			if err := w.fields(v, d.kids, depth+1); err != nil {
 				return err
 			}
+			w.indent(depth)
 		}
+	case kindStruct:
 		w.indent(depth)
-		w.close(d.name)
-		return nil
-	}
-	switch v.Kind() {
-	case reflect.String:
-		if err := w.text(d, v.String()); err != nil {
+		w.buf = append(w.buf, d.open...)
+		if err := w.fields(v, d.kids, depth+1); err != nil {
 			return err
 		}
-	case reflect.Int, reflect.Int64:
-		w.buf = strconv.AppendInt(w.buf, v.Int(), 10)
-	case reflect.Bool:
-		w.buf = strconv.AppendBool(w.buf, v.Bool())
+		w.indent(depth)
 	}
-	w.close(d.name)
+	w.buf = append(w.buf, d.close...)
 	return nil
 }
 
@@ -134,34 +180,58 @@ func (w *writer) close(name string) {
 	w.buf = append(w.buf, '>')
 }
 
-// text appends s escaped as element content.
+// escapes classifies the ASCII bytes of element content: 0 copied, 1
+// escaped, 2 refused (a control character XML cannot carry).
+var escapes = func() (t [utf8.RuneSelf]uint8) {
+	for c := range 0x20 {
+		t[c] = 2
+	}
+	t['\t'], t['\n'] = 0, 0
+	t['&'], t['<'], t['>'], t['\r'] = 1, 1, 1, 1
+	return t
+}()
+
+// text appends s escaped as element content: runs of bytes that need no
+// escape are copied at once.
 func (w *writer) text(d *decl, s string) error {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '&':
-				w.buf = append(w.buf, "&amp;"...)
-			case c == '<':
-				w.buf = append(w.buf, "&lt;"...)
-			case c == '>':
-				w.buf = append(w.buf, "&gt;"...)
-			case c == '\r':
-				w.buf = append(w.buf, "&#13;"...)
-			case c < 0x20 && c != '\t' && c != '\n':
-				return fmt.Errorf("%w: element %s: control character %U", ErrUnwritable, d.name, rune(c))
-			default:
-				w.buf = append(w.buf, c)
+	if !utf8.ValidString(s) {
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return fmt.Errorf("%w: element %s: %q at byte %d, not UTF-8", ErrUnwritable, d.name, s[i:i+1], i)
 			}
-			i++
+			i += size
+		}
+	}
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			// U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not XML characters.
+			if c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE {
+				return fmt.Errorf("%w: element %s: %q at byte %d", ErrUnwritable, d.name, s[i:i+3], i)
+			}
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == 0xFFFE || r == 0xFFFF {
-			return fmt.Errorf("%w: element %s: %q at byte %d", ErrUnwritable, d.name, s[i:i+size], i)
+		switch escapes[c] {
+		case 0:
+			continue
+		case 2:
+			return fmt.Errorf("%w: element %s: control character %U", ErrUnwritable, d.name, rune(c))
 		}
-		w.buf = append(w.buf, s[i:i+size]...)
-		i += size
+		w.buf = append(w.buf, s[start:i]...)
+		switch c {
+		case '&':
+			w.buf = append(w.buf, "&amp;"...)
+		case '<':
+			w.buf = append(w.buf, "&lt;"...)
+		case '>':
+			w.buf = append(w.buf, "&gt;"...)
+		case '\r':
+			w.buf = append(w.buf, "&#13;"...)
+		}
+		start = i + 1
 	}
+	w.buf = append(w.buf, s[start:]...)
 	return nil
 }

@@ -65,9 +65,53 @@ type decl struct {
 	// its wrapper's field holds), and the Go type of one occurrence.
 	field  int
 	goType reflect.Type
+	// open and close are the element's tags as Marshal writes them, and
+	// kind how it reads the Go value.
+	open, close string
+	kind        goKind
 	// item is set on a wrapper ("customers" of customers>customer): the
 	// declaration of its repeated element.
 	item *decl
+}
+
+func (d *decl) tags() { d.open, d.close = "<"+d.name+">", "</"+d.name+">" }
+
+// goKind is how the writer reads an element's Go value.
+type goKind uint8
+
+const (
+	kindStruct goKind = iota
+	kindPtrStruct
+	kindString
+	kindInt
+	kindPtrInt
+	kindBool
+	kindPtrBool
+)
+
+func kindOf(t reflect.Type) goKind {
+	ptr := t.Kind() == reflect.Pointer
+	if ptr {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return kindString
+	case reflect.Int, reflect.Int64:
+		if ptr {
+			return kindPtrInt
+		}
+		return kindInt
+	case reflect.Bool:
+		if ptr {
+			return kindPtrBool
+		}
+		return kindBool
+	}
+	if ptr {
+		return kindPtrStruct
+	}
+	return kindStruct
 }
 
 // repeated reports whether the element may occur more than once, so that
@@ -90,6 +134,7 @@ var allTypes = map[reflect.Type]bool{
 func compileRoot(name, ns string, t reflect.Type) *decl {
 	d := &decl{name: name, ns: ns, min: 1, max: 1, field: -1, goType: t}
 	d.kids, d.all = compileStruct(t), allTypes[t]
+	d.tags()
 	return d
 }
 
@@ -118,7 +163,9 @@ func compileStruct(t reflect.Type) []*decl {
 				itemMin = atoi(v)
 			}
 			w := &decl{name: outer, min: min, max: 1, field: i, goType: f.Type}
+			w.tags()
 			w.item = compileElement(inner, f.Type.Elem(), facets, f.Tag.Get("pattern"))
+			w.item.kind = kindOf(f.Type.Elem())
 			w.item.min, w.item.max, w.item.field = itemMin, -1, -1
 			w.item.ns = facets["ns"]
 			w.kids = []*decl{w.item}
@@ -127,6 +174,7 @@ func compileStruct(t reflect.Type) []*decl {
 		}
 		d := compileElement(name, f.Type, facets, f.Tag.Get("pattern"))
 		d.min, d.max, d.field = min, 1, i
+		d.kind = kindOf(f.Type)
 		out = append(out, d)
 	}
 	return out
@@ -139,6 +187,7 @@ func compileElement(name string, t reflect.Type, facets map[string]string, patte
 		t = t.Elem()
 	}
 	d := &decl{name: name, goType: t}
+	d.tags()
 	if t.Kind() == reflect.Struct {
 		d.kids, d.all = compileStruct(t), allTypes[t]
 		return d

@@ -1,0 +1,257 @@
+//go:build unix
+
+// Command invoicebench measures what building and signing an invoice costs
+// beside the bare GOST signature of its bytes: invoice.Invoice built,
+// Marshal, invoice.Sign (Streebog-512, GOST R 34.10-2015 512-bit, base64)
+// against gost.Sum512 and PrivateKey.Sign of the same body with the same
+// key (the committed fixture's company head). bench/invoice-sign.sh runs it.
+//
+// The two sides alternate round by round (build+sign round 1, bare round
+// 1, build+sign round 2, …). A round is a loop of the same number of
+// signatures, timed in CPU time of the whole process (getrusage: user +
+// system, every thread, so the garbage collector's work is counted). Each
+// round starts after a collection (outside the measurement) and ends with
+// one (inside it), so every byte a round allocates is collected on its own
+// account. It prints each round, the minimum and the median per side and
+// the ratios of medians and of minimums, and exits with status 1 when the
+// ratio of medians exceeds -budget.
+//
+//	go run ./bench/invoicebench [-rounds 7] [-round 0.5s] [-lines 1] [-budget 1.3]
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/esfkit/esf/certs/certstest"
+	"github.com/esfkit/esf/certs/gost"
+	"github.com/esfkit/esf/invoice"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "invoicebench:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// errOverBudget is returned when building and signing costs more than the budget.
+var errOverBudget = errors.New("building and signing an invoice is over budget")
+
+func exitCode(err error) int {
+	switch {
+	case errors.Is(err, errOverBudget):
+		return 1
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	return 2
+}
+
+// build returns the invoice of docs/esf-invoice-api.md §2.4 with lines
+// product lines (one: §2.4's body byte for byte).
+func build(lines int) *invoice.Invoice {
+	rate := 12
+	inv := &invoice.Invoice{
+		Date:             "15.01.2026",
+		InvoiceType:      invoice.OrdinaryInvoice,
+		Num:              "1001",
+		OperatorFullname: "ТЕСТОВ ТЕСТ ТЕСТОВИЧ",
+		TurnoverDate:     "15.01.2026",
+		Customers:        []invoice.Customer{{CountryCode: "KZ", Name: "ИП ТЕСТОВ", TIN: "123456789011"}},
+		ProductSet: invoice.ProductSet{
+			CurrencyCode:      "KZT",
+			TotalExciseAmount: "0",
+		},
+		Sellers: []invoice.Seller{{Name: `АО "ТЕСТ"`, TIN: "123456789021"}},
+	}
+	for range lines {
+		inv.ProductSet.Products = append(inv.ProductSet.Products, invoice.Product{
+			CatalogTruID: "1", Description: "Консультационные услуги", NDSAmount: "1200", NDSRate: &rate,
+			PriceWithTax: "11200", PriceWithoutTax: "10000", Quantity: "1", TruOriginCode: "6",
+			TurnoverSize: "10000", UnitNomenclature: "796", UnitPrice: "10000",
+		})
+	}
+	n := int64(lines)
+	inv.ProductSet.TotalNDSAmount = invoice.Decimal(strconv.FormatInt(1200*n, 10))
+	inv.ProductSet.TotalPriceWithTax = invoice.Decimal(strconv.FormatInt(11200*n, 10))
+	inv.ProductSet.TotalPriceWithoutTax = invoice.Decimal(strconv.FormatInt(10000*n, 10))
+	inv.ProductSet.TotalTurnoverSize = invoice.Decimal(strconv.FormatInt(10000*n, 10))
+	return inv
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("invoicebench", flag.ContinueOnError)
+	rounds := fs.Int("rounds", 7, "rounds per side (at least 5)")
+	round := fs.Duration("round", 500*time.Millisecond, "CPU time a round of building and signing should take")
+	lines := fs.Int("lines", 1, "product lines of the invoice (1: the body of docs/esf-invoice-api.md §2.4)")
+	budget := fs.Float64("budget", 1.3, "largest acceptable ratio of medians build+sign / bare GOST signature")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *rounds < 5 {
+		return fmt.Errorf("-rounds %d: at least 5 rounds are needed for a median", *rounds)
+	}
+	if *lines < 1 {
+		return fmt.Errorf("-lines %d: at least one product line", *lines)
+	}
+
+	ks, err := certstest.OpenFixture(certstest.FixtureGOSTCEO)
+	if err != nil {
+		return fmt.Errorf("the GOST 2015 fixture key store: %w", err)
+	}
+	key, ok := ks.PrivateKey.(*gost.PrivateKey)
+	if !ok {
+		return fmt.Errorf("the fixture key is a %T, not GOST", ks.PrivateKey)
+	}
+	body, err := build(*lines).Marshal()
+	if err != nil {
+		return err
+	}
+	// What is measured must work: a valid body whose signature verifies.
+	if err := invoice.Check(body); err != nil {
+		return fmt.Errorf("the body is not valid: %w", err)
+	}
+	sig, err := invoice.Sign(body, key)
+	if err != nil {
+		return err
+	}
+	if err := invoice.VerifySignature(body, sig, ks.Certificate); err != nil {
+		return fmt.Errorf("the signature does not verify: %w", err)
+	}
+
+	sides := []side{
+		{name: "build+sign", op: func() error {
+			b, err := build(*lines).Marshal()
+			if err != nil {
+				return err
+			}
+			_, err = invoice.Sign(b, key)
+			return err
+		}},
+		{name: "bare GOST", op: func() error {
+			d := gost.Sum512(body)
+			_, err := key.Sign(rand.Reader, d[:], nil)
+			return err
+		}},
+	}
+
+	// Warm up and size the rounds: n signatures of build+sign take about
+	// -round of CPU time; both sides run n per round.
+	var n int
+	for i, s := range sides {
+		c, _, err := measure(s.op, 20)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		if i == 0 {
+			n = max(10, int(*round/c))
+		}
+	}
+
+	fmt.Fprintf(out, "an invoice of %d product line(s), %d bytes: built, Marshal and invoice.Sign against gost.Sum512 + PrivateKey.Sign of its bytes,\n", *lines, len(body))
+	fmt.Fprintf(out, "one GOST 2015-512 key, %s, %d CPUs, %s\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintf(out, "CPU time per signature (getrusage user+sys), %d rounds interleaved, %d signatures per round\n\n", *rounds, n)
+	fmt.Fprintf(out, "%-7s %16s %16s %8s\n", "round", sides[0].name+" µs", sides[1].name+" µs", "ratio")
+	for r := range *rounds {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for i := range sides {
+			c, m, err := measure(sides[i].op, n)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sides[i].name, err)
+			}
+			sides[i].perOp = append(sides[i].perOp, us(c))
+			sides[i].mem = m
+		}
+		fmt.Fprintf(out, "%-7d %16.1f %16.1f %7.3f×\n", r+1, sides[0].perOp[r], sides[1].perOp[r], sides[0].perOp[r]/sides[1].perOp[r])
+	}
+	s, r := sides[0], sides[1]
+	fmt.Fprintf(out, "%-7s %16.1f %16.1f %7.3f×\n", "min", s.min(), r.min(), s.min()/r.min())
+	fmt.Fprintf(out, "%-7s %16.1f %16.1f %7.3f×\n", "median", s.median(), r.median(), s.median()/r.median())
+	fmt.Fprintf(out, "\nper signature: %s %d allocations, %.1f KB; %s %d allocations, %.1f KB\n",
+		s.name, s.mem.allocs, float64(s.mem.bytes)/1000, r.name, r.mem.allocs, float64(r.mem.bytes)/1000)
+	ratio := s.median() / r.median()
+	fmt.Fprintf(out, "ratio of medians %.3f×, of minimums %.3f×: ", ratio, s.min()/r.min())
+	if ratio > *budget {
+		fmt.Fprintf(out, "over the %.2f× budget\n", *budget)
+		return fmt.Errorf("%w: %.3f× > %.2f×", errOverBudget, ratio, *budget)
+	}
+	fmt.Fprintf(out, "within the %.2f× budget\n", *budget)
+	return nil
+}
+
+// side is one of the two things compared, with its per-round figures.
+type side struct {
+	name  string
+	op    func() error
+	perOp []float64 // µs of CPU time per operation, one per round
+	mem   allocs    // of the last round
+}
+
+func (s side) min() float64 { return slices.Min(s.perOp) }
+
+func (s side) median() float64 { return median(s.perOp) }
+
+// median of xs (the mean of the middle two when their number is even).
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// allocs are the allocations per operation.
+type allocs struct{ allocs, bytes uint64 }
+
+// measure runs op n times and returns the CPU time per call and the
+// allocations per call. The heap is collected before the clock starts and
+// again before it stops, so the round pays for its own garbage.
+func measure(op func() error, n int) (time.Duration, allocs, error) {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	c0, err := cpuTime()
+	if err != nil {
+		return 0, allocs{}, err
+	}
+	for range n {
+		if err := op(); err != nil {
+			return 0, allocs{}, err
+		}
+	}
+	runtime.GC()
+	c1, err := cpuTime()
+	if err != nil {
+		return 0, allocs{}, err
+	}
+	runtime.ReadMemStats(&m1)
+	per := allocs{(m1.Mallocs - m0.Mallocs) / uint64(n), (m1.TotalAlloc - m0.TotalAlloc) / uint64(n)}
+	return (c1 - c0) / time.Duration(n), per, nil
+}
+
+// cpuTime is the CPU time the process has used so far, user and system,
+// over all its threads.
+func cpuTime() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
