@@ -22,6 +22,7 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/internal/invoicesvc"
 	"github.com/esfkit/esf/mockserver/internal/soap"
 )
 
@@ -145,7 +146,7 @@ func FaultMatches() []string {
 		"/esf-web/reset-password",
 	}
 	var s Server
-	for _, svc := range []string{soap.VersionService, soap.AuthService, soap.SessionService} {
+	for _, svc := range []string{soap.VersionService, soap.AuthService, soap.SessionService, invoicesvc.InvoiceService, invoicesvc.UploadInvoiceService} {
 		for name := range s.soapOps(svc) {
 			out = append(out, strings.TrimSuffix(name, "Request"))
 		}

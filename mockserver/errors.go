@@ -29,6 +29,9 @@ const (
 	CodeApplicationNotFound    esfreg.Code = "APPLICATION_NOT_FOUND"
 	CodeTooManyAttempts        esfreg.Code = "TOO_MANY_ATTEMPTS"
 	CodeCertificateInvalidForm esfreg.Code = "CERTIFICATE_INVALID_FORMAT"
+	// ESF's codes of the invoice services' faults (invoice_ops.go).
+	CodeAccessDenied esfreg.Code = "ACCESS_DENIED"
+	CodeWrongDate    esfreg.Code = "WRONG_DATE"
 )
 
 // SecurityErrorText is the CXF text the real server answers a missing or
@@ -94,6 +97,8 @@ var wire = map[esfreg.Code]wireInfo{
 	CodeControlTokenRequired:   {http.StatusUnauthorized, faultAccessDenied},
 	CodeControlLoopbackOnly:    {http.StatusForbidden, faultAccessDenied},
 	CodeControlCrossSite:       {http.StatusForbidden, faultAccessDenied},
+	CodeAccessDenied:           {http.StatusForbidden, faultAccessDenied},
+	CodeWrongDate:              {http.StatusBadRequest, faultBusiness},
 }
 
 // Codes returns the mock's own codes (besides esfreg.Codes), sorted.
@@ -126,6 +131,8 @@ var mockMessages = map[esfreg.Code]string{
 	CodeControlTokenRequired:   errControlUnauthorized.Message,
 	CodeControlLoopbackOnly:    errControlLoopbackOnly.Message,
 	CodeControlCrossSite:       errControlCrossSite.Message,
+	CodeAccessDenied:           "Недостаточно прав для выполнения операции",
+	CodeWrongDate:              "Неверно задан период",
 }
 
 // apiError is an error with a code, as the mock answers it.

@@ -53,6 +53,14 @@ func (s *Server) routes() *httprouter.Router {
 	r.GET("/_mock/state", s.handleDump)
 	r.PUT("/_mock/state", s.handleLoad)
 	r.GET("/_mock/keystore", s.handleKeyStore)
+	// Invoices (invoice_control.go).
+	r.GET("/_mock/invoices", s.handleInvoices)
+	r.GET("/_mock/invoices/:id", s.handleInvoice)
+	r.POST("/_mock/invoice-step", s.handleInvoiceStep)
+	r.GET("/_mock/invoice-errors", s.handleInvoiceErrors)
+	r.POST("/_mock/invoice-errors", s.handleInjectInvoiceError)
+	r.GET("/_mock/invoice-timing", s.handleInvoiceTiming)
+	r.POST("/_mock/invoice-timing", s.handleSetInvoiceTiming)
 
 	// The portal's pages for a person in a browser (web.go) and the mock's
 	// own tooling pages under /_mock/ui/ (ui.go).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/internal/invoicesvc"
 	"github.com/esfkit/esf/mockserver/internal/soap"
 )
 
@@ -31,6 +32,9 @@ func (s *Server) handleWSDL(w http.ResponseWriter, r *http.Request, p httprouter
 		return
 	}
 	doc, ok := soap.WSDL(service, s.baseURL(r)+APIPath+service)
+	if !ok {
+		doc, ok = invoicesvc.WSDL(service, s.baseURL(r)+APIPath+service)
+	}
 	if !ok {
 		s.writeError(w, newError(CodeNotFound, ""))
 		return
@@ -62,6 +66,8 @@ func (s *Server) soapOps(service string) map[string]soapOp {
 			"closeSessionByCredentialsRequest":       s.opCloseByCredentials,
 			"closeSessionBySignedCredentialsRequest": s.opCloseBySignedCredentials,
 		}
+	case invoicesvc.InvoiceService, invoicesvc.UploadInvoiceService:
+		return s.invoiceOps(service) // invoice_ops.go
 	}
 	return nil
 }
@@ -100,6 +106,11 @@ func (s *Server) handleSOAP(w http.ResponseWriter, r *http.Request, p httprouter
 // writeFault is writeError's SOAP face: HTTP 500, the bare code as
 // faultstring, the Russian message as the declared detail's description.
 func (s *Server) writeFault(w http.ResponseWriter, err error) {
+	var cf clientFault
+	if errors.As(err, &cf) { // a request the schema refuses (invoice_ops.go)
+		soap.WriteClientFault(w, cf.Error())
+		return
+	}
 	e := errorsOf(err)[0]
 	if e.Code == CodeSecurityError {
 		soap.WriteSecurityFault(w)
@@ -110,6 +121,10 @@ func (s *Server) writeFault(w http.ResponseWriter, err error) {
 	}
 	kind := map[faultKind]soap.FaultKind{faultBusiness: soap.Business, faultAccessDenied: soap.AccessDenied, faultSessionClosed: soap.SessionClosed}[infoOf(e.Code).fault]
 	faultstring := string(e.Code)
+	var ft faultText
+	if errors.As(err, &ft) { // the real server's text (invoice_ops.go)
+		faultstring = ft.text
+	}
 	if e.Code == CodeSessionAlreadyOpen {
 		// The real server's text, with the open session's id when known.
 		faultstring = "Can`t create a new user session. User already has opened session"
