@@ -113,7 +113,9 @@ func (e *invEnv) signed(ks *certs.KeyStore, inv *invoice.Invoice) upload {
 	return upload{body: string(body), version: invoice.Version, signature: sig, signatureType: invoice.SignatureType(ks.Certificate)}
 }
 
-func certText(ks *certs.KeyStore) string { return base64.StdEncoding.EncodeToString(ks.Certificate.X509.Raw) }
+func certText(ks *certs.KeyStore) string {
+	return base64.StdEncoding.EncodeToString(ks.Certificate.X509.Raw)
+}
 
 // reply is a SOAP answer: its body element, or a fault.
 type reply struct {
@@ -240,7 +242,7 @@ func idList(ids ...int64) string {
 
 // summaryOf is an invoiceSummary.
 type summaryOf struct {
-	id                                   int64
+	id                                      int64
 	status, num, date, regNum, reason, last string
 }
 
