@@ -2,6 +2,8 @@ package invoice
 
 import (
 	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -78,4 +80,26 @@ func TestMarshalUnwritable(t *testing.T) {
 	got, err := Parse(body)
 	require.NoError(t, err)
 	assert.Equal(t, inv.AddInf, got.AddInf)
+}
+
+// An invoice from JSON with the XSD's element names (encoding/json matches
+// them to the fields without regard to case); decimals as strings or numbers.
+func TestInvoiceFromJSON(t *testing.T) {
+	doc := `{"date":"15.01.2026","invoiceType":"ORDINARY_INVOICE","num":"1001","operatorFullname":"ТЕСТОВ ТЕСТ ТЕСТОВИЧ",
+	"turnoverDate":"15.01.2026","customers":[{"countryCode":"KZ","name":"ИП ТЕСТОВ","tin":"123456789011"}],
+	"productSet":{"currencyCode":"KZT","products":[{"catalogTruId":"1","description":"Консультационные услуги","ndsAmount":1200,"ndsRate":12,
+	"priceWithTax":"11200","priceWithoutTax":10000,"quantity":1,"truOriginCode":"6","turnoverSize":10000,"unitNomenclature":"796","unitPrice":1e4}],
+	"totalExciseAmount":0,"totalNdsAmount":1200,"totalPriceWithTax":11200,"totalPriceWithoutTax":10000,"totalTurnoverSize":10000},
+	"sellers":[{"name":"АО \"ТЕСТ\"","tin":"123456789021"}]}`
+	var inv Invoice
+	dec := json.NewDecoder(strings.NewReader(doc))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&inv))
+	assert.Equal(t, Decimal("1e4"), inv.ProductSet.Products[0].UnitPrice, "the number's text as written")
+	inv.ProductSet.Products[0].UnitPrice = "10000"
+	assert.Equal(t, minimal(), &inv)
+	var d Decimal
+	assert.Error(t, json.Unmarshal([]byte(`true`), &d))
+	require.NoError(t, json.Unmarshal([]byte(`null`), &d))
+	assert.Empty(t, d)
 }

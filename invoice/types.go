@@ -1,5 +1,11 @@
 package invoice
 
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
 // The Go types of InvoiceV2 (InvoiceV2.xsd with the AbstractInvoice of
 // InvoiceV1.xsd). Each struct lists the XSD's elements in the XSD's
 // order; the xml tag names the element ("customers>customer": a wrapper
@@ -346,4 +352,27 @@ func (inv *Invoice) CustomerTINs() []string {
 		}
 	}
 	return out
+}
+
+// UnmarshalJSON reads a Decimal from a JSON string ("1200.50") or a JSON
+// number (1200.50), keeping the number's text as written.
+func (d *Decimal) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if strings.HasPrefix(s, `"`) {
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*d = Decimal(v)
+		return nil
+	}
+	if s == "null" {
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("invoice: a decimal must be a JSON number or string: %w", err)
+	}
+	*d = Decimal(n.String())
+	return nil
 }

@@ -85,6 +85,7 @@ func TestExitStatus(t *testing.T) {
 		"agreement": {missingArg: []string{}},
 		"cms":       {missingArg: []string{}},
 		"ncalayer":  {missingArg: []string{}},
+		"invoice":   {missingArg: []string{}},
 		"cert info": {
 			missingArg: []string{"--pin", pin},
 			missingPIN: []string{p12},
@@ -125,6 +126,20 @@ func TestExitStatus(t *testing.T) {
 		"cms verify": { // no key store, no PIN
 			missingArg: []string{"--no-chain"},
 			invalid:    []string{"--no-chain", garbage},
+		},
+		"invoice new": { // no key store, no PIN; its input is its flags: the output cannot be written
+			missingArg: []string{"--customer-tin", "123456789011", "--num", "1", "--unit-price", "1"},
+			invalid: []string{"--seller-tin", "123456789021", "--customer-tin", "123456789011", "--num", "1", "--unit-price", "1",
+				"--out", filepath.Join(dir, "missing", "i.xml")},
+		},
+		"invoice sign": {
+			missingArg: []string{"--keystore", p12, "--pin", pin, "--at", at},
+			missingPIN: []string{"--keystore", p12, "--at", at, doc},
+			invalid:    []string{"--keystore", p12, "--pin", pin, "--at", at, garbage},
+		},
+		"invoice check": { // no key store, no PIN
+			missingArg: []string{},
+			invalid:    []string{garbage},
 		},
 		"ncalayer serve": { // a key store that is not one
 			missingArg: []string{"--pin", pin},

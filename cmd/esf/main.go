@@ -1,7 +1,8 @@
 // Command esf is the command line of the esf project: it reads NCA key
 // stores and certificates (esf cert), signs and verifies XML (esf xml),
 // writes, signs and verifies the ESF user agreement (esf agreement), signs
-// and verifies CMS (esf cms), runs a headless NCALayer that signs for web
+// and verifies CMS (esf cms), writes, signs and checks invoices (esf
+// invoice), runs a headless NCALayer that signs for web
 // pages (esf ncalayer serve), and runs the ESF mock server (esf mock serve).
 //
 // Usage (esf -h prints it in full; every command takes -h):
@@ -19,6 +20,10 @@
 //	esf cms sign --keystore FILE [--pin PIN] [--detached] [--at RFC3339] [--pem] [--out FILE] FILE
 //	esf cms verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--content FILE] FILE...
 //	esf cms verify --no-chain [--content FILE] FILE...
+//	esf invoice new --seller-tin TIN --customer-tin TIN --num N --unit-price P [--date D] [--nds-rate R] [--quantity Q] [flags] [--out FILE]
+//	esf invoice new --from JSON [--out FILE]
+//	esf invoice sign --keystore FILE [--pin PIN] [--at RFC3339] [--json] [--no-check] FILE
+//	esf invoice check FILE...
 //	esf ncalayer serve --keystore FILE [--pin PIN]... [--demo] [--addr HOST:PORT] [--plain | --tls-cert FILE --tls-key FILE] [--cert-out FILE] [--origin URL]... [--any-origin] [--version V]
 //	esf mock serve [--addr HOST:PORT] [--state FILE | --db URL] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities] [--control=false] [--control-token TOKEN] [--allow-missing-username-token] [--smtp HOST:PORT] [--log-level LEVEL]
 //	esf version (also esf --version)

@@ -44,7 +44,7 @@ const exitStatusRule = `Exit status, the same for every command:
 `
 
 // command is a node of esf's command tree: a group (esf, cert, xml,
-// agreement, cms, ncalayer, mock), whose first argument names a subcommand, or a leaf
+// agreement, cms, invoice, ncalayer, mock), whose first argument names a subcommand, or a leaf
 // that runs.
 type command struct {
 	name string // the word that selects it, "info"; "esf" for the root
@@ -98,6 +98,16 @@ func commands() *command {
 				synopsis: []string{"esf cms verify --ca FILE [--ca FILE]... [--crl FILE]... [--at RFC3339] [--content FILE] FILE...",
 					"esf cms verify --no-chain [--content FILE] FILE..."},
 				about: cmsVerifyAbout},
+		}},
+		{name: "invoice", summary: "ESF invoices (ЭСФ, InvoiceV2): write, sign, check against the XSD", subs: []*command{
+			{name: "new", run: invoiceNew, summary: "write an invoice body from flags (one product line) or JSON, checked against the XSD",
+				synopsis: []string{"esf invoice new --seller-tin TIN --customer-tin TIN --num N --unit-price P [--date D] [--nds-rate R] [--quantity Q] [flags] [--out FILE]",
+					"esf invoice new --from JSON [--out FILE]"},
+				about: invoiceNewAbout},
+			{name: "sign", run: invoiceSign, summary: "sign an invoice body as ESF wants: the raw signature over its bytes, base64",
+				synopsis: []string{"esf invoice sign --keystore FILE [--pin PIN] [--at RFC3339] [--json] [--no-check] FILE"}, about: invoiceSignAbout},
+			{name: "check", run: invoiceCheck, summary: "check invoice bodies against KGD's InvoiceV2.xsd, naming each element that breaks a rule",
+				synopsis: []string{"esf invoice check FILE..."}, about: invoiceCheckAbout},
 		}},
 		{name: "ncalayer", summary: "a headless NCALayer for tests and sandboxes", subs: []*command{
 			{name: "serve", run: ncalayerServe, summary: "serve NCALayer's WebSocket protocol, signing with the key stores given, without asking",
