@@ -181,7 +181,10 @@ func TestInvoiceFailed(t *testing.T) {
 		{"signature over other bytes", nil, func(u *upload) { u.signature = e.signed(e.sellerKS, e.sampleInvoice()).signature }, "SIGNATURE_VERIFICATION_FAILED"},
 		{"signature of the wrong length", nil, func(u *upload) { u.signature = "AAAA" }, "SIGNATURE_INVALID_FORMAT"},
 		{"customer not in the register", func(i *invoice.Invoice) { i.Customers[0].TIN = "760215300123" }, nil, "CUSTOMER_TIN_ABSENT_IN_DICTIONARY"},
-		{"product sum", func(i *invoice.Invoice) { i.ProductSet.Products[0].PriceWithTax = "11201"; i.ProductSet.TotalPriceWithTax = "11201" }, nil, "INCORRECT_PRODUCT_SUM"},
+		{"product sum", func(i *invoice.Invoice) {
+			i.ProductSet.Products[0].PriceWithTax = "11201"
+			i.ProductSet.TotalPriceWithTax = "11201"
+		}, nil, "INCORRECT_PRODUCT_SUM"},
 		{"total sum", func(i *invoice.Invoice) { i.ProductSet.TotalNDSAmount = "1201" }, nil, "INCORRECT_TOTAL_SUM"},
 		{"turnover in the future", func(i *invoice.Invoice) { i.TurnoverDate = "01.01.2099" }, nil, "WRONG_DATE"},
 		{"unit of measure not a code", func(i *invoice.Invoice) { i.ProductSet.Products[0].UnitNomenclature = "шт" }, nil, "INVALID_MEASURE_UNIT_CODE"},
