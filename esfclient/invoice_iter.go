@@ -17,20 +17,17 @@ import (
 // loses and repeats nothing). A caller that persists its position stores
 // each page's Next once the page is processed.
 //
-// A failed call yields (nil, err) and ends the sequence; so does a block
-// that is not the last yet is empty or does not move the cursor, which
-// would otherwise repeat forever.
+// A block may hold fewer invoices than Limit, or none, and not be the
+// last: a server may count events, not invoices, and leave out an event
+// superseded by a later one of the same invoice. A failed call yields
+// (nil, err) and ends the sequence; so does a block that is not the last
+// yet does not move the cursor, which would otherwise repeat forever.
 func (s *Session) UpdatePages(ctx context.Context, r UpdatesRequest) iter.Seq2[*UpdatesPage, error] {
 	return func(yield func(*UpdatesPage, error) bool) {
 		for {
 			p, err := s.QueryUpdates(ctx, r)
-			if err == nil && !p.LastBlock {
-				switch {
-				case len(p.Invoices) == 0:
-					err = fmt.Errorf("esfclient: queryUpdates answered an empty block that is not the last after %s", cursorString(r.Cursor))
-				case p.Next.LastInvoiceID == r.Cursor.LastInvoiceID && p.Next.LastEventDate.Equal(r.Cursor.LastEventDate):
-					err = fmt.Errorf("esfclient: queryUpdates did not move the cursor past %s", cursorString(r.Cursor))
-				}
+			if err == nil && !p.LastBlock && p.Next.LastInvoiceID == r.Cursor.LastInvoiceID && p.Next.LastEventDate.Equal(r.Cursor.LastEventDate) {
+				err = fmt.Errorf("esfclient: queryUpdates did not move the cursor past %s", cursorString(r.Cursor))
 			}
 			if err != nil {
 				yield(nil, err)
@@ -65,23 +62,18 @@ func (s *Session) Updates(ctx context.Context, r UpdatesRequest) iter.Seq2[Invoi
 // The first request sends c.PageNum (none when 0: the first page, however
 // the server counts); each next one asks for the server's currPage + 1, so
 // the client follows the server's own numbering. A failed call yields
-// (nil, err) and ends the sequence; so does a page that is not the last
-// yet is empty, does not advance currPage, or repeats the previous page's
-// invoices.
+// (nil, err) and ends the sequence; so does a page that does not advance
+// currPage, or repeats the previous page's invoices (a server that ignores
+// pageNum), which would otherwise repeat forever.
 func (s *Session) InvoicePages(ctx context.Context, c InvoiceCriteria) iter.Seq2[*InvoicePage, error] {
 	return func(yield func(*InvoicePage, error) bool) {
 		var prev *InvoicePage
 		for {
 			p, err := s.QueryInvoice(ctx, c)
-			if err == nil && !p.LastBlock {
-				switch {
-				case len(p.Invoices) == 0:
-					err = fmt.Errorf("esfclient: queryInvoice answered an empty page %d that is not the last", p.CurrPage)
-				case prev != nil && p.CurrPage <= prev.CurrPage:
-					err = fmt.Errorf("esfclient: queryInvoice answered page %d after page %d", p.CurrPage, prev.CurrPage)
-				}
+			if err == nil && prev != nil && p.CurrPage <= prev.CurrPage {
+				err = fmt.Errorf("esfclient: queryInvoice answered page %d after page %d", p.CurrPage, prev.CurrPage)
 			}
-			if err == nil && prev != nil && slices.EqualFunc(p.Invoices, prev.Invoices, func(a, b InvoiceInfo) bool { return a.ID == b.ID }) {
+			if err == nil && prev != nil && len(p.Invoices) > 0 && slices.EqualFunc(p.Invoices, prev.Invoices, func(a, b InvoiceInfo) bool { return a.ID == b.ID }) {
 				err = fmt.Errorf("esfclient: queryInvoice answered page %d with page %d's invoices again", p.CurrPage, prev.CurrPage)
 			}
 			if err != nil {
