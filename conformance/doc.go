@@ -72,6 +72,18 @@
 //	cert-info-refuses-untrusted-key  xmlDsigCertInfo refuses a key of an untrusted CA, and a signing-only key
 //	individual-agreement-with-entity-key  an individual's agreement signed with his CEO key is refused
 //	control-api-validates-input      out-of-range times, bad faults, unknown fields, keys given twice: 400, field named
+//	invoice-registration             syncInvoice → IN_QUEUE/IN_PROCESSING → CREATED, ESF-<BIN>-<yyyyMMdd>-<8 digits>;
+//	                                 the body back byte for byte; SESSION_CLOSED after closeSession
+//	invoice-declined-format-error    a body breaking InvoiceV2.xsd: declinedSet, a format code naming the element
+//	invoice-failed-bad-signature     queued, then FAILED with SIGNATURE_VERIFICATION_FAILED; deleteInvoiceById
+//	invoice-confirm                  the customer sees it (queryUpdates INBOUND) once registered; DELIVERED
+//	invoice-revoke-and-rejection     REVOKED by the seller, DELIVERED again by the customer; WRONG_TYPE, WRONG_STATUS
+//	invoice-updates-paging           1,000 invoices on a frozen clock, paged by both parties: none lost or repeated
+//	invoice-read                     queryUpdates, queryInvoice, summaries, history: reading only
+//
+// The invoice scenarios move the mock's clock to run its processing step
+// (esfclient.WaitOptions.Sleep), and skip against a target that does not
+// serve InvoiceService.
 //
 // The security scenarios check the mock's defaults: a mock started with
 // --allow-missing-username-token fails session-needs-account-password, by
@@ -81,9 +93,12 @@
 // the variable the examples read too.
 //
 // Against a real ESF test stand (no Control) only version,
-// login-and-api-session (with Options.Stand.Auth and Password: an account
-// registered there beforehand), revoked-key (with Options.Stand.Revoked) and
-// cert-info-refuses-untrusted-key run; the rest skip. The suite never registers anyone on a stand, never
+// login-and-api-session and invoice-read (with Options.Stand.Auth and
+// Password: an account registered there beforehand; invoice-read reads the
+// account's invoices of the last 30 days and this quarter, at most ten
+// blocks or pages each way), revoked-key (with Options.Stand.Revoked) and
+// cert-info-refuses-untrusted-key run; the rest skip. The suite never
+// uploads, confirms, revokes or deletes an invoice on a stand. The suite never registers anyone on a stand, never
 // types a wrong password there and never changes its e-mail or password.
 // Real-stand mode is opt-in: StandFromEnv reads ESF_TEST_STAND_URL,
 // ESF_TEST_STAND_AUTH, ESF_TEST_STAND_PIN, ESF_TEST_STAND_PASSWORD,

@@ -29,4 +29,5 @@ func ExampleScenarios() {
 	// login-and-api-session
 	// revoked-key
 	// cert-info-refuses-untrusted-key
+	// invoice-read
 }
