@@ -568,7 +568,7 @@ func (c *checker) value(st *simpleType, raw string) (string, bool) {
 			return v, false
 		}
 		if st.enum != nil && !contains(st.enum, v) {
-			c.fail(RuleEnum, "%q is not a %s: want one of %s", clip(v), st.enumName, strings.Join(st.enum, ", "))
+			c.fail(RuleEnum, "%q is not a value of %s: want one of %s", clip(v), st.enumName, strings.Join(st.enum, ", "))
 			return v, false
 		}
 	case baseDecimal:

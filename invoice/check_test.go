@@ -50,7 +50,7 @@ func TestCheckErrorsNameTheElement(t *testing.T) {
 		message string
 	}{
 		{"pattern", replace("<num>1001</num>", "<num>СФ-1</num>"), "/invoice/num", RulePattern, `"СФ-1" does not match the pattern [0-9]{1,30}`},
-		{"enumeration", replace("ORDINARY_INVOICE", "ORDINARY"), "/invoice/invoiceType", RuleEnum, `"ORDINARY" is not a InvoiceType`},
+		{"enumeration", replace("ORDINARY_INVOICE", "ORDINARY"), "/invoice/invoiceType", RuleEnum, `"ORDINARY" is not a value of InvoiceType: want one of ORDINARY_INVOICE, FIXED_INVOICE, ADDITIONAL_INVOICE`},
 		{"required", replace("<countryCode>KZ</countryCode>", ""), "/invoice/customers/customer[1]", RuleRequired, "required element countryCode is missing"},
 		{"required at the end", replace("<tin>123456789021</tin>", ""), "/invoice/sellers/seller[1]", RuleRequired, "required element tin is missing"},
 		{"order", replace("<date>15.01.2026</date>\n  <invoiceType>ORDINARY_INVOICE</invoiceType>", "<invoiceType>ORDINARY_INVOICE</invoiceType>\n  <date>15.01.2026</date>"), "/invoice", RuleRequired, "required element date is missing"},
