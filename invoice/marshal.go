@@ -191,30 +191,31 @@ var escapes = func() (t [utf8.RuneSelf]uint8) {
 	return t
 }()
 
-// text appends s escaped as element content: runs of bytes that need no
-// escape are copied at once.
+// text appends s escaped as element content, in one pass: runs of bytes
+// that need no escape are copied at once, and each multi-byte character is
+// checked to be UTF-8 and an XML character.
 func (w *writer) text(d *decl, s string) error {
-	if !utf8.ValidString(s) {
-		for i := 0; i < len(s); {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			if c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+				i += 2 // two bytes: Cyrillic, Kazakh
+				continue
+			}
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
 				return fmt.Errorf("%w: element %s: %q at byte %d, not UTF-8", ErrUnwritable, d.name, s[i:i+1], i)
 			}
-			i += size
-		}
-	}
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			// U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not XML characters.
-			if c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE {
-				return fmt.Errorf("%w: element %s: %q at byte %d", ErrUnwritable, d.name, s[i:i+3], i)
+			if r == 0xFFFE || r == 0xFFFF {
+				return fmt.Errorf("%w: element %s: %U at byte %d", ErrUnwritable, d.name, r, i)
 			}
+			i += size
 			continue
 		}
 		switch escapes[c] {
 		case 0:
+			i++
 			continue
 		case 2:
 			return fmt.Errorf("%w: element %s: control character %U", ErrUnwritable, d.name, rune(c))
@@ -230,7 +231,8 @@ func (w *writer) text(d *decl, s string) error {
 		case '\r':
 			w.buf = append(w.buf, "&#13;"...)
 		}
-		start = i + 1
+		i++
+		start = i
 	}
 	w.buf = append(w.buf, s[start:]...)
 	return nil

@@ -67,7 +67,7 @@ func TestTINs(t *testing.T) {
 
 // Marshal refuses what XML cannot carry.
 func TestMarshalUnwritable(t *testing.T) {
-	for _, s := range []string{"a\x00b", "\x1b[0m", "\xff", "\uFFFE"} {
+	for _, s := range []string{"a\x00b", "\x1b[0m", "\xff", "\uFFFE", "\uFFFF", "\xd0", "ж\xd0A", "\xc0\x80", "\xed\xa0\x80"} {
 		inv := minimal()
 		inv.AddInf = s
 		_, err := inv.Marshal()

@@ -73,6 +73,7 @@ func build(lines int) *invoice.Invoice {
 		Customers:        []invoice.Customer{{CountryCode: "KZ", Name: "ИП ТЕСТОВ", TIN: "123456789011"}},
 		ProductSet: invoice.ProductSet{
 			CurrencyCode:      "KZT",
+			Products:          make([]invoice.Product, 0, lines),
 			TotalExciseAmount: "0",
 		},
 		Sellers: []invoice.Seller{{Name: `АО "ТЕСТ"`, TIN: "123456789021"}},
