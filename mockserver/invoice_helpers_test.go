@@ -147,7 +147,7 @@ func (e *invEnv) post(service, element, inner string) reply {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	require.NoError(e.t, err)
-	req, err := soap.ReadRequest(strings.NewReader(string(data)), 0)
+	req, err := soap.ReadRequest(strings.NewReader(string(data)), 64<<20)
 	require.NoError(e.t, err, "%s", data)
 	return reply{status: resp.StatusCode, body: req.Body, raw: string(data)}
 }

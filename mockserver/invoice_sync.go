@@ -155,8 +155,9 @@ func (s *Server) storeUploads(r *request, c caller, ups []upload, certText strin
 				if err != nil {
 					return nil, nil, err
 				}
+				// Due on the mock's clock: t may be a millisecond ahead of it.
 				inv.InputDate = t
-				inv.QueueUntil = t.Add(max(timing.Queue, 0))
+				inv.QueueUntil = now.Add(max(timing.Queue, 0))
 				inv.Due = inv.QueueUntil.Add(max(timing.Processing, 0))
 				if err := f.change(inv, seller, StatusInQueue, now, c.sess.IIN, c.tin()); err != nil {
 					return nil, nil, err
