@@ -43,7 +43,9 @@
 // Where ESF's public material leaves a choice open (esf-invoice-api.md §7),
 // this client chooses: an xs:dateTime without a zone is read as UTC+05:00;
 // queryInvoice's first page is asked for without pageNum and the next
-// ones as the server's currPage + 1; the queryUpdates cursor is fed back
+// ones as the server's currPage + 1 (page 1 repeating the first page
+// means the server counts from 1: the client goes on from page 2); the
+// queryUpdates cursor is fed back
 // exactly as answered, and a block that would repeat forever ends the
 // iteration with an error.
 package esfclient

@@ -198,10 +198,18 @@ func TestUpdatesRefusesAServerThatDoesNotProgress(t *testing.T) {
 	}
 }
 
-// pageServer answers queryInvoice with pages of ids, counting pages from
-// first (0 or 1); an absent pageNum is the first page. ignorePage makes it
-// answer the first page whatever was asked.
-func pageServer(f *fakeESF, first int, pages [][]int64, ignorePage, sameIDs bool) func(int) (int, []byte) {
+// pager is a queryInvoice server: pages of ids, counted from first (0
+// or 1); a request without pageNum reads the first page. With echo its
+// currPage is the pageNum sent (0 when none), as the mock's is; with
+// ignorePage it answers the first page whatever is asked; with sameIDs
+// every page holds the first page's invoices.
+type pager struct {
+	first                     int
+	pages                     [][]int64
+	echo, ignorePage, sameIDs bool
+}
+
+func (pg pager) answer(f *fakeESF) func(int) (int, []byte) {
 	return func(n int) (int, []byte) {
 		var r struct {
 			PageNum string `xml:"Body>queryInvoiceRequest>criteria>pageNum"`
@@ -209,30 +217,38 @@ func pageServer(f *fakeESF, first int, pages [][]int64, ignorePage, sameIDs bool
 		if err := xml.Unmarshal(f.requests[n-1], &r); err != nil {
 			return http.StatusBadRequest, nil
 		}
-		page := first
-		if r.PageNum != "" && !ignorePage {
-			page, _ = strconv.Atoi(r.PageNum)
+		page, curr := pg.first, pg.first
+		if r.PageNum != "" {
+			curr, _ = strconv.Atoi(r.PageNum)
+			if !pg.ignorePage {
+				page = curr
+			}
+		} else if pg.echo {
+			curr = 0
 		}
-		i := page - first
-		if i < 0 || i >= len(pages) {
-			i = len(pages) - 1
+		if !pg.echo {
+			curr = page
+		}
+		i := page - pg.first
+		if i < 0 || i >= len(pg.pages) {
+			i = len(pg.pages) - 1
 		}
 		var b strings.Builder
-		ids := pages[i]
-		if sameIDs {
-			ids = pages[0]
+		ids := pg.pages[i]
+		if pg.sameIDs {
+			ids = pg.pages[0]
 		}
 		for _, id := range ids {
 			fmt.Fprintf(&b, `<invoiceInfo><invoiceBody/><invoiceId>%d</invoiceId></invoiceInfo>`, id)
 		}
 		return http.StatusOK, envelope(fmt.Sprintf(`<ns2:queryInvoiceResponse xmlns:ns2="esf"><lastBlock>%t</lastBlock><currPage>%d</currPage><rsCount>%d</rsCount><invoiceInfoList>%s</invoiceInfoList></ns2:queryInvoiceResponse>`,
-			i == len(pages)-1 && !ignorePage && !sameIDs, page, len(ids), b.String()))
+			i == len(pg.pages)-1 && !pg.ignorePage && !pg.sameIDs, curr, len(ids), b.String()))
 	}
 }
 
-// Invoices follows the server's page numbers, counted from 0 or from 1,
-// to the last page; a server that ignores pageNum or repeats a page ends
-// it with an error.
+// Invoices follows the server's page numbers, counted from 0 or from 1
+// (with currPage 0 for a request without pageNum, too), to the last page;
+// a server that ignores pageNum or repeats a page ends it with an error.
 func TestInvoicesPagesToTheEnd(t *testing.T) {
 	pages := [][]int64{{1, 2, 3}, {4, 5, 6}, {7}}
 	criteria := InvoiceCriteria{Direction: Outbound, DateFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), DateTo: time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)}
@@ -247,10 +263,19 @@ func TestInvoicesPagesToTheEnd(t *testing.T) {
 		}
 		return out
 	}
-	for _, first := range []int{0, 1} {
-		t.Run(fmt.Sprintf("pages from %d", first), func(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		pg   pager
+		want []string // the pageNum of each request
+	}{
+		{"pages from 0", pager{first: 0, pages: pages}, []string{"", "1", "2"}},
+		{"pages from 1", pager{first: 1, pages: pages}, []string{"", "2", "3"}},
+		{"pages from 1, currPage echoing the pageNum sent (0 for none)", pager{first: 1, pages: pages, echo: true}, []string{"", "1", "2", "3"}},
+		{"pages from 0, currPage echoing the pageNum sent", pager{first: 0, pages: pages, echo: true}, []string{"", "1", "2"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeESF{}
-			f.answer = pageServer(f, first, pages, false, false)
+			f.answer = tt.pg.answer(f)
 			s := fakeSession(t, f)
 			var ids []int64
 			for inv, err := range s.Invoices(context.Background(), criteria) {
@@ -258,13 +283,24 @@ func TestInvoicesPagesToTheEnd(t *testing.T) {
 				ids = append(ids, inv.ID)
 			}
 			assert.Equal(t, []int64{1, 2, 3, 4, 5, 6, 7}, ids)
-			assert.Equal(t, []string{"", strconv.Itoa(first + 1), strconv.Itoa(first + 2)}, pageNums(f))
+			assert.Equal(t, tt.want, pageNums(f))
 		})
 	}
-	for name, mode := range map[string][2]bool{"a server that ignores pageNum": {true, false}, "a server that repeats a page": {false, true}} {
-		t.Run(name, func(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		pg       pager
+		requests int
+	}{
+		// A repeat of page 0 as page 1 is first taken for a server counting
+		// from 1 (one request more), then the next repeat ends it.
+		{"a server that ignores pageNum", pager{pages: pages, ignorePage: true}, 3},
+		{"a server that repeats a page", pager{pages: pages, sameIDs: true}, 3},
+		{"a server that counts from 1 and ignores pageNum", pager{first: 1, pages: pages, echo: true, ignorePage: true}, 3},
+		{"a server that repeats its second page", pager{first: 1, pages: [][]int64{{1, 2, 3}, {4}, {4}, {4}}}, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeESF{}
-			f.answer = pageServer(f, 0, pages, mode[0], mode[1])
+			f.answer = tt.pg.answer(f)
 			s := fakeSession(t, f)
 			var ids []int64
 			var errs []error
@@ -275,9 +311,13 @@ func TestInvoicesPagesToTheEnd(t *testing.T) {
 				}
 				ids = append(ids, inv.ID)
 			}
-			assert.Equal(t, []int64{1, 2, 3}, ids)
+			want := []int64{1, 2, 3}
+			if len(tt.pg.pages[1]) == 1 {
+				want = []int64{1, 2, 3, 4}
+			}
+			assert.Equal(t, want, ids)
 			require.Len(t, errs, 1)
-			assert.Len(t, f.requests, 2)
+			assert.Equal(t, tt.requests, len(f.requests))
 		})
 	}
 	t.Run("a fault", func(t *testing.T) {
@@ -291,7 +331,7 @@ func TestInvoicesPagesToTheEnd(t *testing.T) {
 	})
 	t.Run("empty pages before the last", func(t *testing.T) {
 		f := &fakeESF{}
-		f.answer = pageServer(f, 0, [][]int64{{}, {}, {1}}, false, false)
+		f.answer = pager{pages: [][]int64{{}, {}, {1}}}.answer(f)
 		s := fakeSession(t, f)
 		var ids []int64
 		for inv, err := range s.Invoices(context.Background(), criteria) {
