@@ -78,7 +78,8 @@
 //	invoice-failed-bad-signature     queued, then FAILED with SIGNATURE_VERIFICATION_FAILED; deleteInvoiceById
 //	invoice-confirm                  the customer sees it (queryUpdates INBOUND) once registered; DELIVERED
 //	invoice-revoke-and-rejection     REVOKED by the seller, DELIVERED again by the customer; WRONG_TYPE, WRONG_STATUS
-//	invoice-updates-paging           1,000 invoices on a frozen clock, paged by both parties: none lost or repeated
+//	invoice-updates-paging           1,000 invoices on a frozen clock, paged by both parties (queryUpdates in
+//	                                 blocks splitting shared timestamps, and queryInvoice): none lost or repeated
 //	invoice-read                     queryUpdates, queryInvoice, summaries, history: reading only
 //
 // The invoice scenarios move the mock's clock to run its processing step

@@ -475,7 +475,8 @@ const pagingInvoices = 1000
 
 // scInvoiceUpdatesPaging: 1,000 invoices uploaded on a frozen clock (most
 // events share their timestamp), then both parties page queryUpdates with
-// a block size that splits the ties: every invoice once, none lost.
+// a block size that splits the ties: every invoice once, none lost; and
+// queryInvoice page by page over the day: each once too.
 func scInvoiceUpdatesPaging(e *env) {
 	p := e.invoiceParties()
 	// The head's RSA signing key: a thousand GOST signatures (and the
@@ -539,6 +540,40 @@ func scInvoiceUpdatesPaging(e *env) {
 		}
 		equal(e, len(seen), pagingInvoices, "%s: invoices in the feed", side.name)
 		e.t.Logf("%s: %d invoices in %d blocks of at most %d; %d blocks began inside the previous block's timestamp", side.name, len(seen), pages, side.limit, ties)
+	}
+
+	// queryInvoice pages the same invoices by criteria: today's, both
+	// ways, sorted by number; each once.
+	day := e.clock().In(esfreg.Almaty)
+	from := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, esfreg.Almaty)
+	for _, side := range []struct {
+		name string
+		sess *esfclient.Session
+		dir  esfclient.Direction
+	}{{"the customer", p.customer, esfclient.Inbound}, {"the seller", p.seller, esfclient.Outbound}} {
+		seen := map[int64]int{}
+		pages := 0
+		for page, err := range side.sess.InvoicePages(e.ctx, esfclient.InvoiceCriteria{Direction: side.dir, DateFrom: from, DateTo: from.Add(24*time.Hour - time.Second),
+			OrderBy: "num", Asc: true}) {
+			e.must(err, "%s: queryInvoice %s, page %d", side.name, side.dir, pages+1)
+			pages++
+			for _, inv := range page.Invoices {
+				seen[inv.ID]++
+			}
+		}
+		lost, repeated := 0, 0
+		for _, id := range ids {
+			switch {
+			case seen[id] == 0:
+				lost++
+			case seen[id] > 1:
+				repeated++
+			}
+		}
+		if lost > 0 || repeated > 0 || len(seen) != pagingInvoices {
+			e.t.Errorf("%s: queryInvoice: %d invoices, %d of the uploaded lost, %d repeated", side.name, len(seen), lost, repeated)
+		}
+		e.t.Logf("%s: queryInvoice: %d invoices in %d pages", side.name, len(seen), pages)
 	}
 }
 
