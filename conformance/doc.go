@@ -80,7 +80,8 @@
 //	invoice-revoke-and-rejection     REVOKED by the seller, DELIVERED again by the customer; WRONG_TYPE, WRONG_STATUS
 //	invoice-updates-paging           1,000 invoices on a frozen clock, paged by both parties (queryUpdates in
 //	                                 blocks splitting shared timestamps, and queryInvoice): none lost or repeated
-//	invoice-read                     queryUpdates, queryInvoice, summaries, history: reading only
+//	invoice-read                     queryUpdates, queryInvoice, summaries, history, by key, enterpriseValidation:
+//	                                 reading only
 //
 // The invoice scenarios move the mock's clock to run its processing step
 // (esfclient.WaitOptions.Sleep), and skip against a target that does not

@@ -33,7 +33,7 @@ var invoiceScenarios = []Scenario{
 	{Name: "invoice-confirm", Doc: "the customer sees the invoice once registered (queryUpdates INBOUND, the body and signature as sent) and confirms it: DELIVERED for both parties", Need: NeedControl, run: scInvoiceConfirm},
 	{Name: "invoice-revoke-and-rejection", Doc: "the seller revokes an ordinary invoice (REVOKED) and the customer rejects the revocation (DELIVERED); declining an ordinary invoice (WRONG_TYPE), revoking twice and unrevoking what is not revoked (WRONG_STATUS), a revocation by the customer are refused; the history lists each step", Need: NeedControl, run: scInvoiceRevoke},
 	{Name: "invoice-updates-paging", Doc: "1,000 invoices on a frozen clock, queryUpdates paged by both parties in blocks that split events sharing a timestamp: every invoice once, in its latest state, none lost or repeated", Need: NeedControl, run: scInvoiceUpdatesPaging},
-	{Name: "invoice-read", Doc: "reading only — queryUpdates both ways, queryInvoice over this quarter, summaries and history — with the invariants any server keeps; against a real stand, the account's own invoices, changing nothing", Need: NeedControlOrStand, run: scInvoiceRead},
+	{Name: "invoice-read", Doc: "reading only — queryUpdates both ways, queryInvoice over this quarter, summaries, history, queryInvoiceByKey, enterpriseValidation — with the invariants any server keeps; against a real stand, the account's own invoices, changing nothing", Need: NeedControlOrStand, run: scInvoiceRead},
 }
 
 // invoiceParties are the seller and the customer of the invoice
@@ -587,7 +587,8 @@ func after(a, b esfclient.UpdatesCursor) bool {
 const standReadPages = 10
 
 // scInvoiceRead: reading only — queryUpdates both ways, queryInvoice over
-// this quarter, summaries, history — with invariants any server must
+// this quarter, summaries, history, queryInvoiceByKey,
+// enterpriseValidation — with invariants any server must
 // keep: ids once per page and positive, cursors moving on, summaries of
 // the ids read. Against a real stand it reads the account's own invoices
 // (Options.Stand) and changes nothing.
@@ -621,6 +622,7 @@ func scInvoiceRead(e *env) {
 		now = time.Now() // a stand's own clock
 	}
 	var ids []int64
+	firstOf := map[esfclient.Direction]int64{}
 	for _, dir := range []esfclient.Direction{esfclient.Outbound, esfclient.Inbound} {
 		pages := 0
 		for page, err := range sess.UpdatePages(e.ctx, esfclient.UpdatesRequest{Direction: dir, Cursor: esfclient.UpdatesCursor{LastEventDate: now.AddDate(0, 0, -30)}, Limit: 50}) {
@@ -628,6 +630,9 @@ func scInvoiceRead(e *env) {
 			checkPage(e, fmt.Sprintf("queryUpdates %s block %d", dir, pages+1), page.Invoices)
 			for _, inv := range page.Invoices {
 				ids = append(ids, inv.ID)
+				if firstOf[dir] == 0 {
+					firstOf[dir] = inv.ID
+				}
 			}
 			if pages++; pages == standReadPages {
 				break
@@ -647,6 +652,7 @@ func scInvoiceRead(e *env) {
 	if e.ctl != nil && len(ids) < 3 {
 		e.t.Errorf("queryUpdates found %d invoices, want the 3 sent", len(ids))
 	}
+	e.enterpriseValidation(sess)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	if len(ids) == 0 {
@@ -666,6 +672,40 @@ func scInvoiceRead(e *env) {
 	}
 	_, err = sess.QueryInvoiceHistoryByID(e.ctx, ids[0])
 	e.must(err, "queryInvoiceHistoryById")
+
+	// queryInvoiceByKey finds an invoice by the seller's date and number.
+	for dir, id := range firstOf {
+		sums, err := sess.QueryInvoiceSummaryByID(e.ctx, id)
+		e.must(err, "queryInvoiceSummaryById of invoice %d", id)
+		if len(sums) != 1 || sums[0].Num == "" || sums[0].Date == "" {
+			continue
+		}
+		page, err := sess.QueryInvoiceByKey(e.ctx, dir, esfclient.InvoiceKey{Date: sums[0].Date, Num: sums[0].Num})
+		e.must(err, "queryInvoiceByKey %s %s of %s", dir, sums[0].Num, sums[0].Date)
+		if !slices.ContainsFunc(page.Invoices, func(inv esfclient.InvoiceInfo) bool { return inv.ID == id }) {
+			e.t.Errorf("queryInvoiceByKey %s %s of %s does not find invoice %d", dir, sums[0].Num, sums[0].Date, id)
+		}
+	}
+}
+
+// enterpriseValidation checks the session's own TIN and one no register
+// lists.
+func (e *env) enterpriseValidation(sess *esfclient.Session) {
+	e.t.Helper()
+	tin := sess.TIN
+	res, err := sess.EnterpriseValidation(e.ctx, esfclient.EnterpriseKey{CertificateSeries: "60001", CertificateNum: "0000001", TIN: tin},
+		esfclient.EnterpriseKey{CertificateSeries: "60001", CertificateNum: "0000001", TIN: "000000000000"})
+	e.must(err, "enterpriseValidation")
+	if len(res) != 2 || res[0].TIN != tin || res[1].TIN != "000000000000" {
+		e.t.Fatalf("enterpriseValidation: %+v, want a result for %s and 000000000000", res, tin)
+	}
+	for _, r := range res {
+		e.t.Logf("enterpriseValidation %s: %s", r.TIN, r.Result)
+	}
+	equal(e, res[1].Result, esfclient.EnterpriseTINAbsent, "enterpriseValidation of a TIN no register lists")
+	if res[0].Result == esfclient.EnterpriseTINAbsent {
+		e.t.Errorf("enterpriseValidation says the session's own TIN %s is absent", tin)
+	}
 }
 
 // checkPage checks what any page must be: positive ids, each once, and
