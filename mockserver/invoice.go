@@ -12,7 +12,10 @@ import (
 	"github.com/esfkit/esf/mockserver/mockstore"
 )
 
-// Invoices in the store. Every invoice is one kindInvoice record, and the
+// Invoices in the store. Every invoice is a kindInvoice record (what
+// changes: its status, dates, history) and a kindInvoiceBody record (what
+// never does: the body, signature and certificate as uploaded, read only
+// by what returns or verifies them), and the
 // lookups the services make are records of their own, each written in the
 // transaction that changes the invoice:
 //
@@ -33,6 +36,7 @@ import (
 //     next invoices, kindInvoiceSetting the timing and the id counter.
 const (
 	kindInvoice        = "invoice"         // by idKey, owner the seller's TIN
+	kindInvoiceBody    = "invoice-body"    // by idKey: the body, signature and certificate
 	kindInvoiceNum     = "invoice-num"     // by seller/date/num: the id holding the number
 	kindInvoiceKey     = "invoice-key"     // by party/date/num/id, owner party/date/num
 	kindInvoiceMonth   = "invoice-month"   // by party/yyyy-mm-dd/id, owner party/yyyy-mm
@@ -49,6 +53,8 @@ const (
 	settingInvoiceTiming = "timing"
 	settingInvoiceSeq    = "invoice-seq"
 	settingInjectSeq     = "inject-seq"
+	// settingInvoiceNextDue is the queue's earliest slot (invoice_step.go).
+	settingInvoiceNextDue = "next-due"
 )
 
 // Invoice statuses (InvoiceStatus) the mock sets.
@@ -77,13 +83,14 @@ func party(tin, direction string) string { return tin + "/" + direction }
 // storedInvoice is a kindInvoice record.
 type storedInvoice struct {
 	ID int64 `json:"id"`
-	// Body, Version, Signature, SignatureType and Certificate are as
-	// uploaded (the certificate's text too).
-	Body          string `json:"body"`
+	// Body, Signature and Certificate are as uploaded (the certificate's
+	// text too), kept in the kindInvoiceBody record: loaded by withBody.
+	Body        string `json:"-"`
+	Signature   string `json:"-"`
+	Certificate string `json:"-"`
+	// Version and SignatureType are as uploaded.
 	Version       string `json:"version"`
-	Signature     string `json:"signature"`
 	SignatureType string `json:"signatureType"`
-	Certificate   string `json:"certificate"`
 	// Num, Date and Type are the body's; Related is its relatedInvoice.
 	Num     string                  `json:"num"`
 	Date    string                  `json:"date"`
@@ -161,8 +168,8 @@ func (inv *storedInvoice) summary(now time.Time) invoicesvc.Summary {
 		CancelReason: inv.CancelReason, RegistrationNumber: inv.RegistrationNumber, LastUpdateDate: inv.LastUpdate}
 }
 
-// info is the invoice's InvoiceInfo at now; without the body (full
-// false) its invoiceBody, signature and certificate are empty.
+// info is the invoice's InvoiceInfo at now; with full its body,
+// signature and certificate (loaded with withBody), else these are empty.
 func (inv *storedInvoice) info(now time.Time, full bool) invoicesvc.Info {
 	in := invoicesvc.Info{ID: inv.ID, RegistrationNumber: inv.RegistrationNumber, InputDate: inv.InputDate,
 		DeliveryDate: inv.DeliveryDate, LastUpdateDate: inv.LastUpdate, SignatureValid: inv.SignatureValid,
@@ -236,8 +243,34 @@ func getInvoice(tx mockstore.Records, id int64) (*storedInvoice, error) {
 	return &inv, nil
 }
 
+// putInvoice stores inv, without its body (putInvoiceBody).
 func putInvoice(tx mockstore.Records, inv *storedInvoice) error {
 	return putJSON(tx, kindInvoice, idKey(inv.ID), inv.Seller, time.Time{}, inv)
+}
+
+// invoiceBody is a kindInvoiceBody record.
+type invoiceBody struct {
+	Body        string `json:"body"`
+	Signature   string `json:"signature"`
+	Certificate string `json:"certificate"`
+}
+
+// putInvoiceBody stores inv's body, signature and certificate.
+func putInvoiceBody(tx mockstore.Records, inv *storedInvoice) error {
+	return putJSON(tx, kindInvoiceBody, idKey(inv.ID), "", time.Time{}, invoiceBody{Body: inv.Body, Signature: inv.Signature, Certificate: inv.Certificate})
+}
+
+// withBody loads inv's body, signature and certificate.
+func withBody(tx mockstore.Records, inv *storedInvoice) error {
+	if inv.Body != "" {
+		return nil
+	}
+	var b invoiceBody
+	if err := getJSON(tx, kindInvoiceBody, idKey(inv.ID), &b); err != nil {
+		return err
+	}
+	inv.Body, inv.Signature, inv.Certificate = b.Body, b.Signature, b.Certificate
+	return nil
 }
 
 // parseInvoiceDate reads a body's dd.MM.yyyy date, at 00:00 Almaty.

@@ -324,6 +324,9 @@ func (s *Server) invoiceByID(ctx context.Context, id int64) (Invoice, error) {
 			e.English = fmt.Sprintf("no invoice %d", id)
 			return e
 		}
+		if err := withBody(r.tx, inv); err != nil {
+			return err
+		}
 		out = inv.public(r.now, true)
 		return nil
 	})

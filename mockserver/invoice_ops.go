@@ -217,6 +217,9 @@ func (s *Server) opQueryInvoiceByID(ctx context.Context, v any) (soap.Field, err
 		list, err := visible(r, c, q.IDs)
 		infos = infos[:0]
 		for _, inv := range list {
+			if err := withBody(r.tx, inv); err != nil {
+				return err
+			}
 			infos = append(infos, inv.info(r.now, true))
 		}
 		return err
@@ -311,6 +314,9 @@ func (s *Server) opQueryInvoiceByKey(ctx context.Context, v any) (soap.Field, er
 		invs, err := byKey(r, c, q.Keys, q.Direction)
 		infos = infos[:0]
 		for _, inv := range invs {
+			if err := withBody(r.tx, inv); err != nil {
+				return err
+			}
 			infos = append(infos, inv.info(r.now, true))
 		}
 		return err
@@ -363,11 +369,20 @@ func (s *Server) opQueryUpdates(ctx context.Context, v any) (soap.Field, error) 
 	err := s.invoiceOp(ctx, q.SessionID, false, func(r *request, c caller) error {
 		var err error
 		page, err = readFeed(r.tx, party(c.tin(), q.Direction), q.LastEventDate.UnixMilli(), q.LastInvoiceID, limit)
+		if err != nil {
+			return err
+		}
 		infos = infos[:0]
 		for i, inv := range page.invoices {
-			infos = append(infos, inv.info(r.now, q.FullInfo || page.fresh[i]))
+			full := q.FullInfo || page.fresh[i]
+			if full {
+				if err := withBody(r.tx, inv); err != nil {
+					return err
+				}
+			}
+			infos = append(infos, inv.info(r.now, full))
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return soap.Field{}, err
@@ -463,6 +478,9 @@ func (s *Server) opQueryInvoice(ctx context.Context, v any) (soap.Field, error) 
 		start := (page - 1) * QueryInvoicePageSize
 		rows = rows[:0]
 		for i := start; i < len(found) && i < start+QueryInvoicePageSize; i++ {
+			if err := withBody(r.tx, found[i]); err != nil {
+				return err
+			}
 			rows = append(rows, found[i].info(r.now, true))
 		}
 		last = start+QueryInvoicePageSize >= len(found)

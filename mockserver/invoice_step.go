@@ -37,8 +37,9 @@ import (
 // the body: the costly part), and decides it in a second transaction,
 // which re-reads each invoice and skips one another step decided first.
 
-// slotSize is the granularity of due times in the queue.
-const slotSize = 100 * time.Millisecond
+// slotSize is the granularity of due times in the queue: an invoice is
+// decided at most this long after it is due (given a request then).
+const slotSize = 10 * time.Millisecond
 
 // claimFor is how long a claimed batch is another step's only after its
 // claim: a step that did not finish by then is taken to have died.
@@ -66,13 +67,42 @@ func enqueue(tx mockstore.Records, id int64, due time.Time) (string, error) {
 	return slot, tx.PutRecord(kindInvoiceQueue, mockstore.Record{Key: idKey(id), Owner: slot, Data: []byte(idKey(id))})
 }
 
-// invoicesDue reports whether a slot of the queue is due at r.now.
+// invoicesDue reports whether a slot of the queue is due at r.now: one
+// point read of settingInvoiceNextDue, the earliest slot (or earlier: a
+// step that finds nothing due sets it right).
 func invoicesDue(r *request) (bool, error) {
-	slots, err := r.tx.RecordsOf(kindInvoiceSlot, "")
-	if err != nil || len(slots) == 0 {
-		return false, err
+	var next string
+	err := getJSON(r.tx, kindInvoiceSetting, settingInvoiceNextDue, &next)
+	if errors.Is(err, esfreg.ErrNotFound) {
+		return false, nil
 	}
-	return slots[0].Key <= dueSlotKey(r.now), nil
+	return err == nil && next <= dueSlotKey(r.now), err
+}
+
+// lowerNextDue makes settingInvoiceNextDue no later than slot.
+func lowerNextDue(tx mockstore.Records, slot string) error {
+	var next string
+	err := getJSON(tx, kindInvoiceSetting, settingInvoiceNextDue, &next)
+	switch {
+	case err == nil && next <= slot:
+		return nil
+	case err != nil && !errors.Is(err, esfreg.ErrNotFound):
+		return err
+	}
+	return putJSON(tx, kindInvoiceSetting, settingInvoiceNextDue, "", time.Time{}, slot)
+}
+
+// resetNextDue sets settingInvoiceNextDue to the earliest slot, or
+// deletes it when the queue is empty.
+func resetNextDue(tx mockstore.Records) error {
+	slots, err := tx.RecordsOf(kindInvoiceSlot, "")
+	if err != nil {
+		return err
+	}
+	if len(slots) == 0 {
+		return tx.DeleteRecord(kindInvoiceSetting, settingInvoiceNextDue)
+	}
+	return putJSON(tx, kindInvoiceSetting, settingInvoiceNextDue, "", time.Time{}, slots[0].Key)
 }
 
 // ProcessInvoices runs the processing step now on every queued invoice,
@@ -145,6 +175,9 @@ func (s *Server) claimInvoices(ctx context.Context, all bool) ([]*storedInvoice,
 				if err := r.tx.PutRecord(kindInvoiceQueue, e); err != nil {
 					return err
 				}
+				if err := withBody(r.tx, inv); err != nil {
+					return err
+				}
 				batch = append(batch, inv)
 			}
 			if moved == len(entries) {
@@ -153,10 +186,12 @@ func (s *Server) claimInvoices(ctx context.Context, all bool) ([]*storedInvoice,
 				}
 			}
 		}
-		if len(batch) == 0 {
-			return nil
+		if len(batch) > 0 {
+			if err := r.tx.PutRecord(kindInvoiceSlot, mockstore.Record{Key: claim, Data: []byte("1")}); err != nil {
+				return err
+			}
 		}
-		return r.tx.PutRecord(kindInvoiceSlot, mockstore.Record{Key: claim, Data: []byte("1")})
+		return resetNextDue(r.tx)
 	})
 	return batch, claim, err
 }
@@ -331,6 +366,9 @@ func (s *Server) decideInvoices(ctx context.Context, batch []*storedInvoice, ver
 		}
 		if len(left) == 0 {
 			if err := r.tx.DeleteRecord(kindInvoiceSlot, claim); err != nil {
+				return err
+			}
+			if err := resetNextDue(r.tx); err != nil {
 				return err
 			}
 		}

@@ -162,6 +162,9 @@ func (s *Server) storeUploads(r *request, c caller, ups []upload, certText strin
 				if err := f.change(inv, seller, StatusInQueue, now, c.sess.IIN, c.tin()); err != nil {
 					return nil, nil, err
 				}
+				if err := putInvoiceBody(r.tx, inv); err != nil {
+					return nil, nil, err
+				}
 				if err := indexInvoice(r.tx, inv, seller[0]); err != nil {
 					return nil, nil, err
 				}
@@ -181,6 +184,9 @@ func (s *Server) storeUploads(r *request, c caller, ups []upload, certText strin
 	}
 	for slot := range slots {
 		if err := r.tx.PutRecord(kindInvoiceSlot, mockstore.Record{Key: slot, Data: []byte("1")}); err != nil {
+			return nil, nil, err
+		}
+		if err := lowerNextDue(r.tx, slot); err != nil {
 			return nil, nil, err
 		}
 	}

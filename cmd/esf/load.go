@@ -70,6 +70,18 @@ untimed; with --populated the accounts of esf mock populate are used
 instead: identities --from … --from+C-1 of --seed, with --password. Each
 worker runs one untimed cycle first, closing a session left open.
 
+--flow invoice: each flow uploads --batch invoices (syncInvoice) and polls
+queryInvoiceSummaryById every 20 ms until every one has its registration
+number — the upload, the mock's processing step (the certificate, the
+signature, the register) and the polls. Each of C sellers is an
+entrepreneur (a VAT payer) with an account, registered through the
+control API's import, in an API session opened with his key; flow k is
+seller k mod C's, to one customer (identity C). The invoices are built and
+signed (invoice.Sign with the seller's key: --alg gost for GOST 2015) before
+the timed phase (prep_s); the mock's processing timing is set to none
+(POST /_mock/invoice-timing) so that an invoice is due at once.
+invoices and server_cpu_ms_per_invoice count the invoices.
+
 Identities: identity i of a seed is a person with a checksum-valid IIN
 derived from the seed and i alone, so that populate and load agree on it.
 Without --seed a random seed is drawn (printed in the JSON), and identities
@@ -497,30 +509,36 @@ type loadReport struct {
 	P99       float64 `json:"p99_ms"`
 	// Requests is how many HTTP requests the timed phase made; ReqP50 and
 	// ReqP99 are over each one's latency (a flow makes several).
-	Requests   int     `json:"requests"`
-	ReqP50     float64 `json:"req_p50_ms"`
-	ReqP99     float64 `json:"req_p99_ms"`
-	Max        float64 `json:"max_ms"`
-	Elapsed    float64 `json:"elapsed_s"`
-	Prep       float64 `json:"prep_s"`
-	Setup      float64 `json:"setup_s"`
-	Alg        string  `json:"alg"`
-	Seed       string  `json:"seed"`
-	From       int     `json:"from"`
-	Populated  bool    `json:"populated,omitempty"`
-	TimedOut   bool    `json:"timed_out,omitempty"`
-	FirstError string  `json:"first_error,omitempty"`
+	Requests  int     `json:"requests"`
+	ReqP50    float64 `json:"req_p50_ms"`
+	ReqP99    float64 `json:"req_p99_ms"`
+	Max       float64 `json:"max_ms"`
+	Elapsed   float64 `json:"elapsed_s"`
+	Prep      float64 `json:"prep_s"`
+	Setup     float64 `json:"setup_s"`
+	Alg       string  `json:"alg"`
+	Seed      string  `json:"seed"`
+	From      int     `json:"from"`
+	Populated bool    `json:"populated,omitempty"`
+	// Batch and Invoices: the invoice flow's invoices per flow and in all.
+	Batch      int    `json:"batch,omitempty"`
+	Invoices   int    `json:"invoices,omitempty"`
+	TimedOut   bool   `json:"timed_out,omitempty"`
+	FirstError string `json:"first_error,omitempty"`
 	// With --server-pid: the CPU time the mock and this process spent in
 	// the timed phase.
 	ServerCPU        *float64 `json:"server_cpu_s,omitempty"`
 	ServerCPUPerFlow *float64 `json:"server_cpu_ms_per_flow,omitempty"`
-	ClientCPU        *float64 `json:"client_cpu_s,omitempty"`
+	// ServerCPUPerInvoice is the invoice flow's server CPU per invoice
+	// registered.
+	ServerCPUPerInvoice *float64 `json:"server_cpu_ms_per_invoice,omitempty"`
+	ClientCPU           *float64 `json:"client_cpu_s,omitempty"`
 }
 
 // loadConfig is what the flags of esf mock load ask for.
 type loadConfig struct {
 	url, flow, alg, seed, token, password string
-	n, c, from, serverPID                 int
+	n, c, from, serverPID, batch          int
 	timeout                               time.Duration
 	populated                             bool
 }
@@ -560,7 +578,8 @@ func controlToken(flagValue string) string {
 func parseMockLoad(fs *flagSet, args []string) (*loadConfig, error) {
 	cfg := &loadConfig{}
 	fs.StringVar(&cfg.url, "url", "", "the mock's base `URL`, such as http://127.0.0.1:8080 (required)")
-	fs.StringVar(&cfg.flow, "flow", "", "the `flow`: registration or session (required)")
+	fs.StringVar(&cfg.flow, "flow", "", "the `flow`: registration, session or invoice (required)")
+	fs.IntVar(&cfg.batch, "batch", 1, "invoice flow: invoices per syncInvoice, `B` (1..1000)")
 	fs.IntVar(&cfg.n, "n", 0, "how many flows to run in all, `N` ≥ 1 (required)")
 	fs.IntVar(&cfg.c, "c", 1, "how many workers run flows at once, `C` (1..1024); the session flow uses C accounts")
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "stop after this `duration`, whatever is done (the run is then a failure)")
@@ -583,9 +602,11 @@ func parseMockLoad(fs *flagSet, args []string) (*loadConfig, error) {
 	}
 	switch {
 	case cfg.flow == "":
-		return nil, fmt.Errorf("%w: --flow is required: registration or session", errUsage)
-	case cfg.flow != "registration" && cfg.flow != "session":
-		return nil, fmt.Errorf("%w: --flow %q: want registration or session", errUsage, cfg.flow)
+		return nil, fmt.Errorf("%w: --flow is required: registration, session or invoice", errUsage)
+	case cfg.flow != "registration" && cfg.flow != "session" && cfg.flow != "invoice":
+		return nil, fmt.Errorf("%w: --flow %q: want registration, session or invoice", errUsage, cfg.flow)
+	case cfg.batch < 1 || cfg.batch > maxBatch:
+		return nil, fmt.Errorf("%w: --batch %d: want 1..%d invoices a syncInvoice", errUsage, cfg.batch, maxBatch)
 	case cfg.n < 1 || cfg.n > maxIdentity:
 		return nil, fmt.Errorf("%w: --n %d: want 1..%d flows (--n is required)", errUsage, cfg.n, maxIdentity)
 	case cfg.c < 1 || cfg.c > maxWorkers:
@@ -597,10 +618,7 @@ func parseMockLoad(fs *flagSet, args []string) (*loadConfig, error) {
 	case cfg.populated && cfg.flow != "session":
 		return nil, fmt.Errorf("%w: --populated is for --flow session (a registration needs identities without an account)", errUsage)
 	}
-	fresh := cfg.n // identities used: one per registration, one per worker for sessions
-	if cfg.flow == "session" {
-		fresh = cfg.c
-	}
+	fresh := identitiesOf(cfg)
 	if cfg.from < 0 || cfg.from+fresh > maxIdentity {
 		return nil, fmt.Errorf("%w: --from %d: identities %d..%d do not fit in 0..%d", errUsage, cfg.from, cfg.from, cfg.from+fresh-1, maxIdentity-1)
 	}
@@ -637,10 +655,7 @@ func mockLoad(ctx context.Context, fs *flagSet, args []string, stdout, stderr io
 
 	// Untimed: the identities, their key stores, their register records,
 	// and the session flow's accounts.
-	count := cfg.n
-	if cfg.flow == "session" {
-		count = cfg.c
-	}
+	count := identitiesOf(cfg)
 	setupStart := time.Now()
 	ids, err := loadIdentities(ctx, sb, cfg, count)
 	if err != nil {
@@ -655,7 +670,7 @@ func mockLoad(ctx context.Context, fs *flagSet, args []string, stdout, stderr io
 	}
 	rep.Prep = seconds(time.Since(prepStart))
 	setupStart = time.Now()
-	if !cfg.populated {
+	if !cfg.populated && cfg.flow != "invoice" {
 		if err := sb.publish(ctx, ids); err != nil {
 			return err
 		}
@@ -691,6 +706,15 @@ func mockLoad(ctx context.Context, fs *flagSet, args []string, stdout, stderr io
 		flow = func(ctx context.Context, worker, _ int) error {
 			return sessionCycle(ctx, c, keys[worker], ids[worker].IIN, cfg.password, false)
 		}
+	case "invoice":
+		rep.Batch = cfg.batch
+		var prep time.Duration
+		flow, prep, err = invoiceFlow(ctx, sb, c, cfg, ids, keys)
+		if err != nil {
+			return err
+		}
+		rep.Prep = seconds(time.Duration(rep.Prep*float64(time.Second)) + prep)
+		setup -= prep
 	}
 	rep.Setup = seconds(setup + time.Since(setupStart))
 
@@ -701,13 +725,19 @@ func mockLoad(ctx context.Context, fs *flagSet, args []string, stdout, stderr io
 	stopTiming := sb.timed.record()
 	res := runFlows(ctx, cfg.n, cfg.c, flow, func(k int, err error) string {
 		who := ids[min(k, len(ids)-1)]
-		if cfg.flow == "session" {
+		switch cfg.flow {
+		case "session":
 			return fmt.Sprintf("session cycle %d: %v", k, err)
+		case "invoice":
+			return fmt.Sprintf("invoice flow %d (seller %s): %v", k, ids[k%cfg.c].IIN, err)
 		}
 		return fmt.Sprintf("registration %d (IIN %s): %v", k, who.IIN, err)
 	}, stderr)
 	reqs := stopTiming()
 	res.fill(rep)
+	if cfg.flow == "invoice" {
+		rep.Invoices = (rep.Done - rep.Errors) * cfg.batch
+	}
 	rep.Requests, rep.ReqP50, rep.ReqP99 = len(reqs), millis(percentile(reqs, 50)), millis(percentile(reqs, 99))
 	if cpu != nil {
 		server, client, err := cpu.stop()
@@ -717,6 +747,9 @@ func mockLoad(ctx context.Context, fs *flagSet, args []string, stdout, stderr io
 		rep.ServerCPU, rep.ClientCPU = ptr(seconds(server)), ptr(seconds(client))
 		if rep.Done > 0 {
 			rep.ServerCPUPerFlow = ptr(round2(float64(server) / float64(time.Millisecond) / float64(rep.Done)))
+		}
+		if rep.Invoices > 0 {
+			rep.ServerCPUPerInvoice = ptr(round2(float64(server) / float64(time.Millisecond) / float64(rep.Invoices)))
 		}
 	}
 	line, err := json.Marshal(rep)
