@@ -152,4 +152,3 @@ func TestInvoiceUpdatesPagingCost(t *testing.T) {
 	fmt.Fprintf(&b, " ms; last/first tenth %.2f", float64(decile(9))/float64(decile(0)))
 	t.Log(b.String())
 }
-
