@@ -36,7 +36,9 @@ type Options struct {
 	// calls that carry it (the real server demands it; see esf-api.md §1.2).
 	NoUsernameToken bool
 	// Retries is how many times a transient failure (a network error,
-	// HTTP 502/503/504, SYSTEM_DOWN) is retried; refusals never are.
+	// HTTP 502/503/504, SYSTEM_DOWN) is retried; refusals never are, nor
+	// the invoice API's uploads and status changes (syncInvoice, confirm,
+	// revoke, unrevoke, decline, delete), which a retry could send twice.
 	Retries int
 	// Lang is the agreements' language: "ru" (default) or "kk".
 	Lang string

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/invoice"
 )
 
 // maxInvoiceAnswer bounds what an invoice call reads of an answer: a
@@ -105,11 +106,9 @@ func checkXMLText(s string) error {
 // many fractional digits as it has.
 func formatDateTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
 
-// kazakhstanTime is the offset a zone-less xs:dateTime is read in:
-// Kazakhstan's single time zone since 1 March 2024, UTC+05:00. ESF's raw
-// format was never captured (esf-invoice-api.md §7, question 13); a value
-// with a zone keeps it.
-var kazakhstanTime = time.FixedZone("UTC+05:00", 5*60*60)
+// kazakhstanTime is the offset a zone-less xs:dateTime is read in, as
+// package invoice reads one (invoice.Kazakhstan, UTC+05:00).
+var kazakhstanTime = invoice.Kazakhstan
 
 // parseDateTime reads an xs:dateTime: with a zone (Z or ±hh:mm) as given,
 // without one in kazakhstanTime.
@@ -118,6 +117,13 @@ func parseDateTime(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.ParseInLocation("2006-01-02T15:04:05", s, kazakhstanTime)
+}
+
+// readOnlyInvoiceCall reports whether an invoice API request only reads
+// (the query… operations and enterpriseValidation), so that a transient
+// failure may be retried.
+func readOnlyInvoiceCall(element string) bool {
+	return strings.HasPrefix(element, "query") || element == "enterpriseValidationRequest"
 }
 
 // ErrNotSOAP is what an invoice call's error matches (errors.Is) when the
@@ -137,7 +143,9 @@ func (s *Session) invoke(ctx context.Context, service, element string, build fun
 	if err != nil {
 		return err
 	}
-	status, data, err := s.c.post(ctx, service, env, maxInvoiceAnswer)
+	// Only reads are retried: an upload or a status change the server
+	// took before a proxy's 502 would be sent twice.
+	status, data, err := s.c.post(ctx, service, env, maxInvoiceAnswer, readOnlyInvoiceCall(element))
 	if err != nil {
 		return err
 	}

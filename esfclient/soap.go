@@ -70,7 +70,7 @@ func (c *Client) call(ctx context.Context, service, element string, token *[2]st
 	}
 	b.WriteString(`</esf:` + element + `></soapenv:Body></soapenv:Envelope>`)
 
-	status, data, err := c.post(ctx, service, b.String(), maxAnswer)
+	status, data, err := c.post(ctx, service, b.String(), maxAnswer, true)
 	if err != nil {
 		return nil, err
 	}
@@ -93,9 +93,14 @@ func (c *Client) call(ctx context.Context, service, element string, token *[2]st
 const maxAnswer = 8 << 20
 
 // post sends a SOAP envelope to service, retrying transient failures
-// (Options.Retries), and returns the answer's HTTP status and body — at
-// most limit bytes; a longer answer is an error, not a truncated read.
-func (c *Client) post(ctx context.Context, service, envelope string, limit int64) (int, []byte, error) {
+// (Options.Retries) when retry says the call may run twice, and returns
+// the answer's HTTP status and body — at most limit bytes; a longer answer
+// is an error, not a truncated read.
+func (c *Client) post(ctx context.Context, service, envelope string, limit int64, retry bool) (int, []byte, error) {
+	retries := c.opts.Retries
+	if !retry {
+		retries = 0
+	}
 	var resp *http.Response
 	var err error
 	for attempt := 0; ; attempt++ {
@@ -106,7 +111,7 @@ func (c *Client) post(ctx context.Context, service, envelope string, limit int64
 		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 		req.Header.Set("SOAPAction", `""`)
 		resp, err = c.http.Do(req)
-		if (err == nil && resp.StatusCode != http.StatusBadGateway && resp.StatusCode != http.StatusServiceUnavailable) || attempt >= c.opts.Retries || ctx.Err() != nil {
+		if (err == nil && resp.StatusCode != http.StatusBadGateway && resp.StatusCode != http.StatusServiceUnavailable) || attempt >= retries || ctx.Err() != nil {
 			break
 		}
 		if resp != nil {

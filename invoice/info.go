@@ -138,7 +138,14 @@ func NewDateTime(t time.Time) DateTime { return DateTime(t.Format(DateTimeLayout
 // ErrDateTime is the error of a DateTime that is not an xs:dateTime.
 var ErrDateTime = errors.New("invoice: not an xs:dateTime")
 
-// Time reads the DateTime; one without a time zone is read as UTC.
+// Kazakhstan is the offset an xs:dateTime without a zone is read in:
+// the country's single time zone since 1 March 2024, UTC+05:00. ESF's
+// own zone-less values were never captured (esf-invoice-api.md §7); a
+// value with a zone keeps it.
+var Kazakhstan = time.FixedZone("UTC+05:00", 5*60*60)
+
+// Time reads the DateTime; one without a time zone is read in Kazakhstan
+// time (UTC+05:00).
 func (d DateTime) Time() (time.Time, error) {
 	s := collapse(string(d))
 	if !validDateTime(s) {
@@ -149,10 +156,10 @@ func (d DateTime) Time() (time.Time, error) {
 		layout += "Z07:00"
 	}
 	if strings.HasPrefix(s[11:], "24:") { // 24:00:00 is the next day's midnight
-		t, err := time.Parse(layout, s[:11]+"00"+s[13:])
+		t, err := time.ParseInLocation(layout, s[:11]+"00"+s[13:], Kazakhstan)
 		return t.Add(24 * time.Hour), err
 	}
-	t, err := time.Parse(layout, s)
+	t, err := time.ParseInLocation(layout, s, Kazakhstan)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: %q: %v", ErrDateTime, clip(s), err)
 	}

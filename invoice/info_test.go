@@ -132,7 +132,8 @@ func TestDateTime(t *testing.T) {
 	}{
 		{"2018-12-18T09:14:05.123+06:00", time.Date(2018, 12, 18, 3, 14, 5, 123e6, time.UTC), false},
 		{"2018-12-18T03:14:05Z", time.Date(2018, 12, 18, 3, 14, 5, 0, time.UTC), false},
-		{"2018-12-18T03:14:05", time.Date(2018, 12, 18, 3, 14, 5, 0, time.UTC), false},
+		{"2018-12-18T03:14:05", time.Date(2018, 12, 17, 22, 14, 5, 0, time.UTC), false}, // no zone: Kazakhstan's, UTC+05:00
+		{"2018-12-18T24:00:00", time.Date(2018, 12, 18, 19, 0, 0, 0, time.UTC), false},
 		{" 2018-12-18T03:14:05.5-01:00 ", time.Date(2018, 12, 18, 4, 14, 5, 5e8, time.UTC), false},
 		{"2018-12-31T24:00:00Z", time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), false},
 		{"2018-02-29T00:00:00Z", time.Time{}, true},
