@@ -420,8 +420,10 @@ const quarterText = "Можно получить список СФ за пери
 // opQueryInvoice answers queryInvoice: the session's taxpayer's invoices
 // in direction whose date of issue is in [dateFrom, dateTo] — a period of
 // at most a quarter (three months) — filtered by the other criteria,
-// sorted, QueryInvoicePageSize a page. pageNum counts from 1; 0 or none
-// is the first page (currPage echoes what was sent).
+// sorted, QueryInvoicePageSize a page. Pages count from 0, as the one
+// answer seen from the real service suggests (no pageNum: currPage 0):
+// no pageNum (or a negative one) is page 0, and currPage is the page
+// served.
 func (s *Server) opQueryInvoice(ctx context.Context, v any) (soap.Field, error) {
 	q := v.(*invoicesvc.QueryRequest)
 	cr := q.Criteria
@@ -436,7 +438,7 @@ func (s *Server) opQueryInvoice(ctx context.Context, v any) (soap.Field, error) 
 		e.Message = quarterText
 		return soap.Field{}, e
 	}
-	page := max(cr.PageNum, 1)
+	page := max(cr.PageNum, 0)
 	var rows []invoicesvc.Info
 	last := true
 	err := s.invoiceOp(ctx, q.SessionID, false, func(r *request, c caller) error {
@@ -475,7 +477,7 @@ func (s *Server) opQueryInvoice(ctx context.Context, v any) (soap.Field, error) 
 			}
 			return c > 0
 		})
-		start := (page - 1) * QueryInvoicePageSize
+		start := page * QueryInvoicePageSize
 		rows = rows[:0]
 		for i := start; i < len(found) && i < start+QueryInvoicePageSize; i++ {
 			if err := withBody(r.tx, found[i]); err != nil {
@@ -489,7 +491,7 @@ func (s *Server) opQueryInvoice(ctx context.Context, v any) (soap.Field, error) 
 	if err != nil {
 		return soap.Field{}, err
 	}
-	return invoicesvc.QueryResponse("queryInvoiceResponse", last, cr.PageNum, rows), nil
+	return invoicesvc.QueryResponse("queryInvoiceResponse", last, page, rows), nil
 }
 
 // matches reports whether inv meets queryInvoice's criteria.
