@@ -76,6 +76,10 @@ func (s *Server) uiRoutes(r *httprouter.Router) {
 	r.POST(uiPrefix+"clock", s.handleUISetClock)
 	r.GET(uiPrefix+"faults", s.handleUIFaults)
 	r.POST(uiPrefix+"faults", s.handleUIQueueFault)
+	r.GET(uiPrefix+"invoices", s.handleUIInvoices) // invoice_ui.go
+	r.POST(uiPrefix+"invoices/step", s.handleUIInvoiceStep)
+	r.POST(uiPrefix+"invoices/errors", s.handleUIInjectInvoiceError)
+	r.POST(uiPrefix+"invoices/timing", s.handleUISetInvoiceTiming)
 }
 
 // uiState is what the gate learnt of a request to a tooling page.
@@ -233,6 +237,7 @@ var uiNav = []uiNavItem{
 	{"sessions", "Sessions", uiPrefix + "sessions"},
 	{"clock", "Clock", uiPrefix + "clock"},
 	{"faults", "Faults", uiPrefix + "faults"},
+	{"invoices", "Invoices", uiPrefix + "invoices"},
 }
 
 // uiWhen shows a time as the mock's pages do: RFC 3339 in Almaty's time,
