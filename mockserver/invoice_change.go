@@ -9,7 +9,7 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/invoice"
-	"github.com/esfkit/esf/mockserver/internal/invoicesvc"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/internal/soap"
 )
 

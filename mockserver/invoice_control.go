@@ -16,7 +16,7 @@ import (
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/esfkit/esf/esfreg"
-	"github.com/esfkit/esf/mockserver/internal/invoicesvc"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/mockstore"
 )
 

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/esfkit/esf/invoice"
-	"github.com/esfkit/esf/mockserver/internal/invoicesvc"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 )
 
 // The item-level codes of the invoice services — ESF's errorCode values,

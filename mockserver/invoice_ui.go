@@ -11,7 +11,7 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 
-	"github.com/esfkit/esf/mockserver/internal/invoicesvc"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 )
 
 // The invoices' tooling page (/_mock/ui/invoices): the invoice control

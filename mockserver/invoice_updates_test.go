@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/esfkit/esf/mockserver"
-	"github.com/esfkit/esf/mockserver/internal/invoicesvc"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 )
 
 // updateRow is an invoiceInfo of queryUpdates.
