@@ -22,8 +22,8 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfreg"
-	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/internal/soap"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 )
 
 // The control API: the Go methods tests call, and the same under /_mock/

@@ -9,8 +9,8 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/invoice"
-	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/internal/soap"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 )
 
 // A change of status a user asks for: who may ask it, for which types of

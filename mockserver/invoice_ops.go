@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/esfkit/esf/esfreg"
-	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/internal/soap"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 )
 
 // invoiceOps are the operations of InvoiceService or UploadInvoiceService

@@ -17,8 +17,8 @@ import (
 
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfreg"
-	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/internal/soap"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/sqlstore/sqlite"
 )
 

@@ -11,8 +11,8 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/invoice"
-	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/internal/soap"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/mockstore"
 )
 

@@ -13,8 +13,8 @@ import (
 
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfreg"
-	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 	"github.com/esfkit/esf/mockserver/internal/soap"
+	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
 )
 
 // APIPath is where the SOAP services are served.
