@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,27 @@ type State struct {
 	// Trusted and CRLs are DER, as Trust and AddCRL took them.
 	Trusted [][]byte `json:"trusted,omitempty"`
 	CRLs    [][]byte `json:"crls,omitempty"`
+	// Invoices are the invoice services' records as the store holds them
+	// (the invoices, their bodies, the lookups, the queue, both parties'
+	// feeds, injected errors and the timing): kept as they are, so that an
+	// export and an import carry every invoice in its state.
+	Invoices []StateRecord `json:"invoices,omitempty"`
 }
+
+// StateRecord is one of the mock's stored records in a State: its kind,
+// key, owner, expiry and data, as mockstore.Record holds them.
+type StateRecord struct {
+	Kind    string    `json:"kind"`
+	Key     string    `json:"key"`
+	Owner   string    `json:"owner,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
+	Data    []byte    `json:"data"`
+}
+
+// invoiceKinds are the record kinds of the invoice services, which a
+// State carries as StateRecords.
+var invoiceKinds = []string{kindInvoice, kindInvoiceBody, kindInvoiceNum, kindInvoiceKey, kindInvoiceMonth, kindInvoiceReg,
+	kindInvoiceQueue, kindInvoiceSlot, kindInvoiceFeed, kindInvoiceEvent, kindInvoiceInject, kindInvoiceSetting}
 
 const stateVersion = 1
 
@@ -82,6 +103,15 @@ func snapshot(tx mockstore.Tx) (State, error) {
 		return st, err
 	}
 	st.Clock = sh.ClockOffset
+	for _, kind := range invoiceKinds {
+		recs, err := tx.RecordsOf(kind, "")
+		if err != nil {
+			return st, err
+		}
+		for _, r := range recs {
+			st.Invoices = append(st.Invoices, StateRecord{Kind: kind, Key: r.Key, Owner: r.Owner, Expires: r.Expires, Data: r.Data})
+		}
+	}
 	trust, err := tx.RecordsOf(kindTrust, "")
 	if err != nil {
 		return st, err
@@ -149,6 +179,14 @@ func ParseState(data []byte) (*State, error) {
 	if st.Version != stateVersion {
 		return nil, fmt.Errorf("mockserver: state version %d, this server reads %d", st.Version, stateVersion)
 	}
+	for i, rec := range st.Invoices {
+		switch {
+		case !slices.Contains(invoiceKinds, rec.Kind):
+			return nil, fmt.Errorf("mockserver: state: invoices[%d].kind: %q is not a kind of the invoice services' records", i, clip(rec.Kind))
+		case rec.Key == "":
+			return nil, fmt.Errorf("mockserver: state: invoices[%d].key: empty", i)
+		}
+	}
 	return &st, nil
 }
 
@@ -203,6 +241,11 @@ func (s *Server) restore(r *request, st *State) error {
 	}
 	if err := putJSON(r.tx, kindSetting, settingMailSeq, "", time.Time{}, last); err != nil {
 		return err
+	}
+	for _, rec := range st.Invoices {
+		if err := r.tx.InsertRecord(rec.Kind, mockstore.Record{Key: rec.Key, Owner: rec.Owner, Expires: rec.Expires, Data: rec.Data}); err != nil {
+			return fmt.Errorf("mockserver: state: invoices: %s %q: %w", rec.Kind, rec.Key, err)
+		}
 	}
 	for _, der := range st.Trusted {
 		if err := putTrust(r, "ca", der); err != nil {
