@@ -415,7 +415,7 @@ func printMockBanner(out io.Writer, base string, cfg *mockConfig) {
 	w := new(strings.Builder)
 	fmt.Fprintf(w, "listening on %s\n", base)
 	fmt.Fprintln(w, "SOAP API:")
-	for _, svc := range []string{"SessionService", "AuthService", "VersionService"} {
+	for _, svc := range []string{"SessionService", "AuthService", "VersionService", "InvoiceService", "UploadInvoiceService"} {
 		fmt.Fprintf(w, "  %s%s%s?wsdl\n", base, mockserver.APIPath, svc)
 	}
 	nl := cfg.opts.NCALayerURL
