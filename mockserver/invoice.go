@@ -67,6 +67,10 @@ const (
 	StatusDeclined     = "DECLINED"
 	StatusFailed       = "FAILED"
 	StatusDeleted      = "DELETED"
+	// StatusCanceled is a registered invoice a FIXED_INVOICE registered
+	// after it replaced (esf-invoice-api.md §4, inferred from the codes
+	// FIXED_CREATED and CANCEL_PARENT_INVOICE).
+	StatusCanceled = "CANCELED"
 )
 
 // invoiceIDBase makes ids 17-digit numbers, as the real ones are
@@ -215,6 +219,7 @@ var statusText = map[string]string{
 	StatusDeclined:     "Отклоненный",
 	StatusFailed:       "Ошибочный",
 	StatusDeleted:      "Удаленный",
+	StatusCanceled:     "Аннулированный",
 }
 
 // record appends a change of status at t by user (an IIN; empty for the

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/esfkit/esf/invoice"
 	"github.com/esfkit/esf/mockserver"
 )
 
@@ -47,4 +48,33 @@ func TestInvoiceStateDumpAndLoad(t *testing.T) {
 	err = b.srv.Load(bad)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "invoices[0].kind")
+}
+
+// A fixed invoice replaces its parent: once the fixed one is registered,
+// the parent is CANCELED, for both parties (its history and the
+// customer's feed say so), and can no longer be revoked; an additional
+// invoice leaves its parent as it was.
+func TestFixedInvoiceCancelsParent(t *testing.T) {
+	e := newInvoiceEnv(t)
+	parent := e.sampleInvoice()
+	parentID := e.registered(parent)
+	e.confirm(e.customer, parentID)
+
+	add := e.sampleInvoice()
+	add.InvoiceType, add.RelatedInvoice = invoice.AdditionalInvoice, &invoice.RelatedInvoice{Date: parent.Date, Num: parent.Num}
+	e.registered(add)
+	assert.Equal(t, mockserver.StatusDelivered, e.summary(e.seller, parentID).status, "an additional invoice does not replace its parent")
+
+	fixed := e.sampleInvoice()
+	fixed.InvoiceType, fixed.RelatedInvoice = invoice.FixedInvoice, &invoice.RelatedInvoice{Date: parent.Date, Num: parent.Num}
+	fixedID := e.registered(fixed)
+	assert.Equal(t, mockserver.StatusCreated, e.summary(e.seller, fixedID).status)
+	assert.Equal(t, mockserver.StatusCanceled, e.summary(e.seller, parentID).status)
+	assert.Equal(t, mockserver.StatusCanceled, e.summary(e.customer, parentID).status)
+	assert.Equal(t, []string{"IN_QUEUE", "IN_PROCESSING", "CREATED", "DELIVERED", "CANCELED"}, e.history(e.customer, parentID))
+
+	res := e.reasonChange("revoke", e.seller, e.sellerKS, "Ошибка", parentID)
+	require.Len(t, res, 1)
+	assert.False(t, res[0].changed)
+	assert.Equal(t, "WRONG_STATUS", res[0].code)
 }

@@ -420,12 +420,12 @@ func (s *Server) decide(r *request, f *feeds, inv *storedInvoice, v verdict) err
 			break
 		}
 	}
+	var parent *storedInvoice
 	if inv.Type != invoice.OrdinaryInvoice {
-		ok, err := relatedExists(r, inv)
-		if err != nil {
+		if parent, err = relatedInvoice(r, inv); err != nil {
 			return err
 		}
-		if !ok {
+		if parent == nil {
 			errs = append(errs, invErr(InvCodeRelatedInvoiceNotFound, "/invoice/relatedInvoice"))
 		}
 	}
@@ -467,16 +467,24 @@ func (s *Server) decide(r *request, f *feeds, inv *storedInvoice, v verdict) err
 			return err
 		}
 	}
-	return f.change(inv, allParties(inv), StatusCreated, r.now, "", "")
+	if err := f.change(inv, allParties(inv), StatusCreated, r.now, "", ""); err != nil {
+		return err
+	}
+	// A fixed invoice replaces its parent: the parent, registered and not
+	// yet revoked or declined, is CANCELED, and both parties see it.
+	if inv.Type == invoice.FixedInvoice && parent != nil && (parent.Status == StatusCreated || parent.Status == StatusDelivered) {
+		return f.change(parent, allParties(parent), StatusCanceled, r.now, "", "")
+	}
+	return nil
 }
 
-// relatedExists reports whether a fixed or additional invoice's related
-// invoice is a registered invoice of the same seller: by its registration
-// number when given, else by its number and date.
-func relatedExists(r *request, inv *storedInvoice) (bool, error) {
+// relatedInvoice returns a fixed or additional invoice's related invoice,
+// a registered invoice of the same seller — found by its registration
+// number when given, else by its number and date — or nil.
+func relatedInvoice(r *request, inv *storedInvoice) (*storedInvoice, error) {
 	rel := inv.Related
 	if rel == nil {
-		return false, nil
+		return nil, nil
 	}
 	var ids []int64
 	if rel.RegistrationNumber != "" {
@@ -484,7 +492,7 @@ func relatedExists(r *request, inv *storedInvoice) (bool, error) {
 		switch err := getJSON(r.tx, kindInvoiceReg, rel.RegistrationNumber, &id); {
 		case errors.Is(err, esfreg.ErrNotFound):
 		case err != nil:
-			return false, err
+			return nil, err
 		default:
 			ids = append(ids, id)
 		}
@@ -492,12 +500,12 @@ func relatedExists(r *request, inv *storedInvoice) (bool, error) {
 		owner := party(inv.Seller, invoicesvc.DirectionOutbound) + "/" + rel.Date + "/" + rel.Num
 		recs, err := r.tx.RecordsOf(kindInvoiceKey, owner)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		for _, rec := range recs {
 			var id int64
 			if err := jsonUnmarshal(rec.Data, &id); err != nil {
-				return false, err
+				return nil, err
 			}
 			ids = append(ids, id)
 		}
@@ -505,13 +513,13 @@ func relatedExists(r *request, inv *storedInvoice) (bool, error) {
 	for _, id := range ids {
 		parent, err := getInvoice(r.tx, id)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		if parent != nil && parent.Seller == inv.Seller && parent.RegistrationNumber != "" && parent.ID != inv.ID {
-			return true, nil
+			return parent, nil
 		}
 	}
-	return false, nil
+	return nil, nil
 }
 
 // registrationNumber gives inv its registration number, ESF's form
