@@ -44,14 +44,7 @@ func newInvoiceEnv(t *testing.T, modify ...func(*mockserver.Options)) *invEnv {
 	e := &invEnv{env: newEnv(t, modify...)}
 	e.seedParties()
 	e.sellerKS, e.customerKS = e.ks(certstest.FixtureGOSTCEO), e.ks(certstest.FixtureGOSTEntrepreneur)
-	_, err := e.srv.ImportAccounts([]mockserver.AccountImport{
-		{IIN: certstest.TestIIN, Email: "ceo@example.kz", Password: password, FullName: "ТЕСТОВ ТЕСТ ТЕСТОВИЧ", Address: "г. Астана",
-			IDDocumentNumber: "012345678", IDDocumentIssueDate: "14.03.2019", IDDocumentIssuer: "МВД РК",
-			Profiles: []mockserver.ProfileImport{{Type: esfreg.ProfileIndividual}, {TIN: sellerTIN, Type: esfreg.ProfileAdminEnterprise}}},
-		{IIN: certstest.TestIIN2, Email: "ip@example.kz", Password: password, FullName: "ТЕСТТОВ ТЕСТТ ТЕСТТОВИЧ", Address: "г. Алматы",
-			IDDocumentNumber: "012345679", IDDocumentIssueDate: "14.03.2019", IDDocumentIssuer: "МВД РК",
-			Profiles: []mockserver.ProfileImport{{TIN: customerTIN, Type: esfreg.ProfileEntrepreneur}}},
-	})
+	_, err := e.srv.ImportAccounts(invoiceAccounts())
 	require.NoError(t, err)
 	e.seller = e.openSession(e.sellerKS, sellerTIN)
 	e.customer = e.openSession(e.customerKS, customerTIN)
@@ -60,14 +53,35 @@ func newInvoiceEnv(t *testing.T, modify ...func(*mockserver.Options)) *invEnv {
 	return e
 }
 
-// seedParties publishes the two parties: the seller a VAT payer.
+// invoiceAccounts are the two parties' accounts: the head of the seller
+// (his own profile and the company's) and the entrepreneur.
+func invoiceAccounts() []mockserver.AccountImport {
+	return []mockserver.AccountImport{
+		{IIN: certstest.TestIIN, Email: "ceo@example.kz", Password: password, FullName: "ТЕСТОВ ТЕСТ ТЕСТОВИЧ", Address: "г. Астана",
+			IDDocumentNumber: "012345678", IDDocumentIssueDate: "14.03.2019", IDDocumentIssuer: "МВД РК",
+			Profiles: []mockserver.ProfileImport{{Type: esfreg.ProfileIndividual}, {TIN: sellerTIN, Type: esfreg.ProfileAdminEnterprise}}},
+		{IIN: certstest.TestIIN2, Email: "ip@example.kz", Password: password, FullName: "ТЕСТТОВ ТЕСТТ ТЕСТТОВИЧ", Address: "г. Алматы",
+			IDDocumentNumber: "012345679", IDDocumentIssueDate: "14.03.2019", IDDocumentIssuer: "МВД РК",
+			Profiles: []mockserver.ProfileImport{{TIN: customerTIN, Type: esfreg.ProfileEntrepreneur}}},
+	}
+}
+
+// invoiceParties are the two parties' register records: the seller a VAT
+// payer.
+func invoiceParties() []esfreg.Taxpayer {
+	return []esfreg.Taxpayer{
+		{TIN: sellerTIN, NameRu: `АО "ТЕСТ"`, Type: esfreg.EnterprisePrivate, Resident: true,
+			EnterpriseAdministrator: certstest.TestIIN, CertificateSeries: "60001", CertificateNum: "1234567", KOGD: "6205"},
+		{TIN: customerTIN, LastNameRu: "ТЕСТТОВ", FirstNameRu: "ТЕСТТ", Type: esfreg.EnterpriseIndividualEntrepreneur, Resident: true},
+	}
+}
+
+// seedParties publishes the two parties.
 func (e *invEnv) seedParties() {
-	_, err := e.srv.SeedTaxpayer(esfreg.Taxpayer{TIN: sellerTIN, NameRu: `АО "ТЕСТ"`, Type: esfreg.EnterprisePrivate, Resident: true,
-		EnterpriseAdministrator: certstest.TestIIN, CertificateSeries: "60001", CertificateNum: "1234567", KOGD: "6205"}, true)
-	require.NoError(e.t, err)
-	_, err = e.srv.SeedTaxpayer(esfreg.Taxpayer{TIN: customerTIN, LastNameRu: "ТЕСТТОВ", FirstNameRu: "ТЕСТТ",
-		Type: esfreg.EnterpriseIndividualEntrepreneur, Resident: true}, true)
-	require.NoError(e.t, err)
+	for _, tp := range invoiceParties() {
+		_, err := e.srv.SeedTaxpayer(tp, true)
+		require.NoError(e.t, err)
+	}
 }
 
 func (e *invEnv) openSession(ks *certs.KeyStore, tin string) string {
@@ -79,9 +93,12 @@ func (e *invEnv) openSession(ks *certs.KeyStore, tin string) string {
 
 // sampleInvoice is an ordinary invoice from the seller to the customer:
 // one service line at 12% VAT, dated the mock's day.
-func (e *invEnv) sampleInvoice() *invoice.Invoice {
+func (e *invEnv) sampleInvoice() *invoice.Invoice { return e.sampleInvoiceAt(e.srv.Now()) }
+
+// sampleInvoiceAt is sampleInvoice dated now's day.
+func (e *invEnv) sampleInvoiceAt(now time.Time) *invoice.Invoice {
 	e.seq++
-	day := e.srv.Now().In(esfreg.Almaty).Format("02.01.2006")
+	day := now.In(esfreg.Almaty).Format("02.01.2006")
 	rate := 12
 	return &invoice.Invoice{
 		Date: day, InvoiceType: invoice.OrdinaryInvoice, Num: strconv.Itoa(1000 + e.seq), OperatorFullname: "ТЕСТОВ ТЕСТ ТЕСТОВИЧ",
