@@ -212,18 +212,7 @@ func visible(r *request, c caller, ids []int64) ([]*storedInvoice, error) {
 // taxpayer sees, with their bodies; ids it does not see are left out.
 func (s *Server) opQueryInvoiceByID(ctx context.Context, v any) (soap.Field, error) {
 	q := v.(*invoicesvc.IDsRequest)
-	var infos []invoicesvc.Info
-	err := s.invoiceOp(ctx, q.SessionID, false, func(r *request, c caller) error {
-		list, err := visible(r, c, q.IDs)
-		infos = infos[:0]
-		for _, inv := range list {
-			if err := withBody(r.tx, inv); err != nil {
-				return err
-			}
-			infos = append(infos, inv.info(r.now, true))
-		}
-		return err
-	})
+	infos, err := eachInvoice(ctx, s, q.SessionID, byIDs(q.IDs), infoWithBody)
 	if err != nil {
 		return soap.Field{}, err
 	}
@@ -233,15 +222,7 @@ func (s *Server) opQueryInvoiceByID(ctx context.Context, v any) (soap.Field, err
 // opSummaryByID answers queryInvoiceSummaryById.
 func (s *Server) opSummaryByID(ctx context.Context, v any) (soap.Field, error) {
 	q := v.(*invoicesvc.IDsRequest)
-	var list []invoicesvc.Summary
-	err := s.invoiceOp(ctx, q.SessionID, false, func(r *request, c caller) error {
-		invs, err := visible(r, c, q.IDs)
-		list = list[:0]
-		for _, inv := range invs {
-			list = append(list, inv.summary(r.now))
-		}
-		return err
-	})
+	list, err := eachInvoice(ctx, s, q.SessionID, byIDs(q.IDs), summaryOf)
 	if err != nil {
 		return soap.Field{}, err
 	}
@@ -252,14 +233,8 @@ func (s *Server) opSummaryByID(ctx context.Context, v any) (soap.Field, error) {
 // of each invoice (none for one that did not fail).
 func (s *Server) opErrorByID(ctx context.Context, v any) (soap.Field, error) {
 	q := v.(*invoicesvc.IDsRequest)
-	var list []invoicesvc.InvoiceError
-	err := s.invoiceOp(ctx, q.SessionID, false, func(r *request, c caller) error {
-		invs, err := visible(r, c, q.IDs)
-		list = list[:0]
-		for _, inv := range invs {
-			list = append(list, invoicesvc.InvoiceError{ID: inv.ID, Errors: inv.Errors})
-		}
-		return err
+	list, err := eachInvoice(ctx, s, q.SessionID, byIDs(q.IDs), func(_ *request, inv *storedInvoice) (invoicesvc.InvoiceError, error) {
+		return invoicesvc.InvoiceError{ID: inv.ID, Errors: inv.Errors}, nil
 	})
 	if err != nil {
 		return soap.Field{}, err
@@ -309,18 +284,7 @@ func byKey(r *request, c caller, keys []invoicesvc.Key, direction string) ([]*st
 // (INBOUND).
 func (s *Server) opQueryInvoiceByKey(ctx context.Context, v any) (soap.Field, error) {
 	q := v.(*invoicesvc.KeyRequest)
-	var infos []invoicesvc.Info
-	err := s.invoiceOp(ctx, q.SessionID, false, func(r *request, c caller) error {
-		invs, err := byKey(r, c, q.Keys, q.Direction)
-		infos = infos[:0]
-		for _, inv := range invs {
-			if err := withBody(r.tx, inv); err != nil {
-				return err
-			}
-			infos = append(infos, inv.info(r.now, true))
-		}
-		return err
-	})
+	infos, err := eachInvoice(ctx, s, q.SessionID, byKeys(q.Keys, q.Direction), infoWithBody)
 	if err != nil {
 		return soap.Field{}, err
 	}
@@ -330,20 +294,55 @@ func (s *Server) opQueryInvoiceByKey(ctx context.Context, v any) (soap.Field, er
 // opSummaryByKey answers queryInvoiceSummaryByKey.
 func (s *Server) opSummaryByKey(ctx context.Context, v any) (soap.Field, error) {
 	q := v.(*invoicesvc.KeyRequest)
-	var list []invoicesvc.Summary
-	err := s.invoiceOp(ctx, q.SessionID, false, func(r *request, c caller) error {
-		invs, err := byKey(r, c, q.Keys, q.Direction)
-		list = list[:0]
-		for _, inv := range invs {
-			list = append(list, inv.summary(r.now))
-		}
-		return err
-	})
+	list, err := eachInvoice(ctx, s, q.SessionID, byKeys(q.Keys, q.Direction), summaryOf)
 	if err != nil {
 		return soap.Field{}, err
 	}
 	return invoicesvc.SummaryResponse("queryInvoiceSummaryByKeyResponse", list), nil
 }
+
+// eachInvoice answers a query of invoices in the session's transaction:
+// find picks the invoices the caller sees, each makes one item of the
+// answer of each, in order.
+func eachInvoice[T any](ctx context.Context, s *Server, session string, find func(*request, caller) ([]*storedInvoice, error),
+	each func(*request, *storedInvoice) (T, error)) ([]T, error) {
+	var out []T
+	err := s.invoiceOp(ctx, session, false, func(r *request, c caller) error {
+		invs, err := find(r, c)
+		out = out[:0]
+		for _, inv := range invs {
+			v, err := each(r, inv)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return err
+	})
+	return out, err
+}
+
+// byIDs finds the invoices of ids the caller sees.
+func byIDs(ids []int64) func(*request, caller) ([]*storedInvoice, error) {
+	return func(r *request, c caller) ([]*storedInvoice, error) { return visible(r, c, ids) }
+}
+
+// byKeys finds the invoices of keys the caller sees in direction.
+func byKeys(keys []invoicesvc.Key, direction string) func(*request, caller) ([]*storedInvoice, error) {
+	return func(r *request, c caller) ([]*storedInvoice, error) { return byKey(r, c, keys, direction) }
+}
+
+// infoWithBody is an invoice's info with its body, signature and
+// certificate.
+func infoWithBody(r *request, inv *storedInvoice) (invoicesvc.Info, error) {
+	if err := withBody(r.tx, inv); err != nil {
+		return invoicesvc.Info{}, err
+	}
+	return inv.info(r.now, true), nil
+}
+
+// summaryOf is an invoice's summary.
+func summaryOf(r *request, inv *storedInvoice) (invoicesvc.Summary, error) { return inv.summary(r.now), nil }
 
 // queryUpdates's limits (ESF's are not published): a page of
 // DefaultUpdatesLimit invoices when limit is left out (or not positive),
