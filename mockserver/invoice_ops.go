@@ -342,7 +342,9 @@ func infoWithBody(r *request, inv *storedInvoice) (invoicesvc.Info, error) {
 }
 
 // summaryOf is an invoice's summary.
-func summaryOf(r *request, inv *storedInvoice) (invoicesvc.Summary, error) { return inv.summary(r.now), nil }
+func summaryOf(r *request, inv *storedInvoice) (invoicesvc.Summary, error) {
+	return inv.summary(r.now), nil
+}
 
 // queryUpdates's limits (ESF's are not published): a page of
 // DefaultUpdatesLimit invoices when limit is left out (or not positive),
