@@ -383,3 +383,20 @@ func TestToolingPagesInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.WithinDuration(t, before.Add(time.Hour), after, 5*time.Minute)
 }
+
+// The language switch in the header: Kazakh, kept for the next page (a
+// cookie), and back to Russian.
+func TestLanguageSwitchInBrowser(t *testing.T) {
+	p := newPortal(t)
+	p.open("/esf-web/", "#lang-kk")
+	p.waitText("#page-title", "Добро пожаловать")
+	p.click("#lang-kk")
+	p.waitText("#page-title", "қош келдіңіз")
+	p.shot("kazakh")
+	p.click("#nav-login")
+	p.do("the log-in page", chromedp.WaitVisible(chromedp.CSS("#login-form")))
+	p.waitText("#page-title", "Жүйеге кіру")
+	p.click("#lang-ru")
+	p.do("the log-in page again", chromedp.WaitVisible(chromedp.CSS("#login-form")))
+	p.waitText("#page-title", "Вход в систему")
+}
