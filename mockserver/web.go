@@ -16,6 +16,7 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfreg"
 )
 
@@ -390,6 +391,14 @@ func (s *Server) handleRegistrationPage(w http.ResponseWriter, r *http.Request, 
 		esfreg.Individual.String():   "AUTHENTICATION",
 		esfreg.Entrepreneur.String(): "AUTHENTICATION",
 		esfreg.LegalEntity.String():  "SIGNATURE",
+	}
+	// A legal entity's steps (the certificate and the agreements) ask
+	// NCALayer for a key of the organization (the ORGANIZATION role in
+	// extended key usage) through basics.sign's signerParams, so that the
+	// dialog offers — and a headless NCALayer holding a person's keys as
+	// well picks — only the company's key.
+	p.JS["signerOids"] = map[string][]string{
+		esfreg.LegalEntity.String(): {certs.RoleOrganization.OID().String()},
 	}
 	p.Data = esfreg.Categories()
 	s.render(w, r, http.StatusOK, p)

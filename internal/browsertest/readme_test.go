@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/internal/testref"
 	"github.com/esfkit/esf/mockserver"
@@ -95,4 +97,32 @@ func TestREADMECommandsInBrowser(t *testing.T) {
 	p.waitText("#app-registered", "Регистрация завершена")
 	p.shot("account")
 	assert.Equal(t, email, p.text("#app-email"))
+}
+
+// With the same demo keys a head registers his company: the pages ask
+// NCALayer for the organization's key (basics.sign with the ORGANIZATION
+// role in signerParams), so the stand-in signs step 1 and both
+// agreements with the head's GOST key, not the individual's RSA one.
+func TestREADMEDemoLegalEntityInBrowser(t *testing.T) {
+	chromiumPath(t)
+	bin := buildESF(t)
+	nl := start(t, bin, "ncalayer", "serve", "--demo", "--plain", "--addr", "127.0.0.1:0")
+	base := start(t, bin, "mock", "serve", "--allow-test-identities", "--addr", "127.0.0.1:0", "--ncalayer-url", nl)
+	ctl, err := mockserver.NewControlClient(base, mockserver.ControlClientOptions{})
+	require.NoError(t, err)
+	// The company in the register, as /_mock/ui/taxpayers publishes it.
+	_, err = ctl.SeedTaxpayers(context.Background(), true, esfreg.Taxpayer{TIN: certstest.TestBIN, NameRu: certstest.TestOrganization,
+		Type: esfreg.EnterprisePrivate, Resident: true, EnterpriseAdministrator: certstest.TestIIN, AddressRu: "г. Астана"})
+	require.NoError(t, err)
+	p := &portal{browser: newBrowser(t), base: base, ctl: ctl}
+
+	const email = "head@example.kz"
+	p.register(esfreg.LegalEntity, email, 2)
+	p.followMail(email)
+	p.logIn(password)
+	p.do("the choice of profile", chromedp.WaitVisible(chromedp.CSS("#profile-form")))
+	p.click("#profile-option-" + certstest.TestBIN + "-ADMIN_ENTERPRISE")
+	p.click("#profile-submit")
+	p.waitText("#app-current-profile", certstest.TestBIN)
+	p.shot("account")
 }

@@ -208,6 +208,25 @@
     return this.commonUtils('signXml', ['PKCS12', keyType, xml, '', '']);
   };
 
+  /* signXmlBy signs a whole XML document through basics.sign with a key
+     whose extended key usage (or policies) holds every one of oids, from
+     a PKCS#12 key store, and resolves with the signed document. A cancel
+     is a success with an empty body. */
+  NCALayer.prototype.signXmlBy = function (oids, xml) {
+    var req = { module: 'kz.gov.pki.knca.basics', method: 'sign', args: {
+      allowedStorages: ['PKCS12'], format: 'xml', data: xml, signingParams: {},
+      signerParams: { extKeyUsageOids: oids }, locale: 'ru' } };
+    return this.request(req).then(function (m) {
+      if (m.status === true) {
+        var r = m.body && m.body.result;
+        if (Array.isArray(r) && typeof r[0] === 'string' && r[0] !== '') return r[0];
+        if (typeof r === 'string' && r !== '') return r;
+        throw new NCALayerError('canceled', 'canceled');
+      }
+      throw new NCALayerError('failed', m.message || m.code || 'failed');
+    });
+  };
+
   /* getKeyInfo resolves with the chosen key's certificate information. */
   NCALayer.prototype.getKeyInfo = function () {
     return this.commonUtils('getKeyInfo', ['PKCS12']);

@@ -140,11 +140,14 @@
 
   /* Signing through NCALayer. sign resolves with the signed document, or
      rejects with {errors: [...]} whose message says what went wrong
-     ("NCALayer не запущен…", cancelled, refused). */
+     ("NCALayer не запущен…", cancelled, refused). With oids it asks
+     basics.sign for a key holding them (signXmlBy), else commonUtils'
+     signXml for a key of keyType. */
   ESF.ncalayer = new global.NCALayer(ESF.data.ncalayer);
-  ESF.sign = function (keyType, xml) {
+  ESF.sign = function (keyType, xml, oids) {
     ESF.pageStatus(ESF.msg('ncalayer.waiting'));
-    return ESF.ncalayer.signXml(keyType, xml).then(function (signed) {
+    var signing = oids && oids.length ? ESF.ncalayer.signXmlBy(oids, xml) : ESF.ncalayer.signXml(keyType, xml);
+    return signing.then(function (signed) {
       ESF.pageStatus('');
       if (typeof signed !== 'string' || signed === '') {
         throw { errors: [{ code: 'NCALAYER', field: '', message: ESF.msg('ncalayer.failed') }] };

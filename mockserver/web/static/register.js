@@ -72,7 +72,7 @@
     ESF.busy(chooseButton, true);
     var keyType = (ESF.data.keyTypes || {})[state.category] || 'AUTHENTICATION';
     ESF.ticket().then(function (ticket) {
-      return ESF.sign(keyType, ticket);
+      return ESF.sign(keyType, ticket, signerOids());
     }).then(function (signedTicket) {
       return ESF.postJSON('/esf-web/ajax/registration', { category: state.category, signedTicket: signedTicket, lang: ESF.data.lang });
     }).then(function (res) {
@@ -264,13 +264,19 @@
     });
   }
 
+  /* signerOids are the extended key usage OIDs the category's key must
+     hold (a legal entity's: the organization's role), or none. */
+  function signerOids() {
+    return (ESF.data.signerOids || {})[state.category] || null;
+  }
+
   function signAgreement(i, button, status) {
     ESF.clearMessages();
     var error = ESF.$('reg-agreement-' + i + '-error');
     error.textContent = '';
     error.hidden = true;
     ESF.busy(button, true);
-    ESF.sign('SIGNATURE', state.agreements[i].document).then(function (doc) {
+    ESF.sign('SIGNATURE', state.agreements[i].document, signerOids()).then(function (doc) {
       ESF.busy(button, false);
       state.signed[i] = doc;
       status.textContent = ESF.msg('agreement.signed');
