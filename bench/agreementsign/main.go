@@ -32,10 +32,10 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/esfkit/esf/agreement"
+	"github.com/esfkit/esf/bench/internal/cpu"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/xmlsig"
 )
@@ -125,7 +125,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// about -round of CPU time; both sides run n per round.
 	var n int
 	for i, s := range sides {
-		c, _, err := measure(s.op, 20)
+		c, _, err := cpu.Measure(s.op, 20)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
@@ -143,11 +143,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		for i := range sides {
-			c, m, err := measure(sides[i].op, n)
+			c, m, err := cpu.Measure(sides[i].op, n)
 			if err != nil {
 				return fmt.Errorf("%s: %w", sides[i].name, err)
 			}
-			sides[i].perOp = append(sides[i].perOp, us(c))
+			sides[i].perOp = append(sides[i].perOp, cpu.Micros(c))
 			sides[i].mem = m
 		}
 		fmt.Fprintf(out, "%-7d %18.1f %18.1f %7.3f×\n", r+1, sides[0].perOp[r], sides[1].perOp[r], sides[0].perOp[r]/sides[1].perOp[r])
@@ -156,7 +156,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "%-7s %18.1f %18.1f %7.3f×\n", "min", s.min(), r.min(), s.min()/r.min())
 	fmt.Fprintf(out, "%-7s %18.1f %18.1f %7.3f×\n", "median", s.median(), r.median(), s.median()/r.median())
 	fmt.Fprintf(out, "\nper signature: %s %d allocations, %.1f KB; %s %d allocations, %.1f KB\n",
-		s.name, s.mem.allocs, float64(s.mem.bytes)/1000, r.name, r.mem.allocs, float64(r.mem.bytes)/1000)
+		s.name, s.mem.Allocs, float64(s.mem.Bytes)/1000, r.name, r.mem.Allocs, float64(r.mem.Bytes)/1000)
 	ratio := s.median() / r.median()
 	fmt.Fprintf(out, "ratio of medians %.3f×, of minimums %.3f×: ", ratio, s.min()/r.min())
 	if ratio > *budget {
@@ -171,60 +171,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 type side struct {
 	name  string
 	op    func() error
-	perOp []float64 // µs of CPU time per operation, one per round
-	mem   allocs    // of the last round
+	perOp []float64  // µs of CPU time per operation, one per round
+	mem   cpu.Allocs // of the last round
 }
 
 func (s side) min() float64 { return slices.Min(s.perOp) }
 
-func (s side) median() float64 { return median(s.perOp) }
-
-// median of xs (the mean of the middle two when their number is even).
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// allocs are the allocations per operation.
-type allocs struct{ allocs, bytes uint64 }
-
-// measure runs op n times and returns the CPU time per call and the
-// allocations per call. The heap is collected before the clock starts and
-// again before it stops, so the round pays for its own garbage.
-func measure(op func() error, n int) (time.Duration, allocs, error) {
-	var m0, m1 runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m0)
-	c0, err := cpuTime()
-	if err != nil {
-		return 0, allocs{}, err
-	}
-	for range n {
-		if err := op(); err != nil {
-			return 0, allocs{}, err
-		}
-	}
-	runtime.GC()
-	c1, err := cpuTime()
-	if err != nil {
-		return 0, allocs{}, err
-	}
-	runtime.ReadMemStats(&m1)
-	per := allocs{(m1.Mallocs - m0.Mallocs) / uint64(n), (m1.TotalAlloc - m0.TotalAlloc) / uint64(n)}
-	return (c1 - c0) / time.Duration(n), per, nil
-}
-
-// cpuTime is the CPU time the process has used so far, user and system,
-// over all its threads.
-func cpuTime() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, fmt.Errorf("getrusage: %w", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
-}
-
-func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+func (s side) median() float64 { return cpu.Median(s.perOp) }

@@ -58,9 +58,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/esfkit/esf/bench/internal/cpu"
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/cms"
@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		n[op] = max(20, int(float64(*round/time.Microsecond)/perOp))
-		if _, _, err := measure(b.op(op), n[op]/10+1); err != nil { // warm-up
+		if _, _, err := cpu.Measure(b.op(op), n[op]/10+1); err != nil { // warm-up
 			return err
 		}
 	}
@@ -147,7 +147,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"), *rounds)
 	procCmds := []struct{ name string }{{"openssl cms -sign"}, {"openssl cms -verify -noverify"}, {"… -no-CAfile -no-CApath -no-CAstore"}, {"openssl version"}}
 	theirsUS, oursUS, procUS := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
-	allocs := map[string]allocStats{}
+	allocs := map[string]cpu.Allocs{}
 	for r := range *rounds {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -158,14 +158,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			if err != nil {
 				return err
 			}
-			o, m, err := measure(b.op(op), n[op])
+			o, m, err := cpu.Measure(b.op(op), n[op])
 			if err != nil {
 				return fmt.Errorf("%s: %w", op, err)
 			}
 			theirsUS[op] = append(theirsUS[op], t)
-			oursUS[op] = append(oursUS[op], us(o))
+			oursUS[op] = append(oursUS[op], cpu.Micros(o))
 			allocs[op] = m
-			line += fmt.Sprintf("  %s %.1f/%.1f", op, t, us(o))
+			line += fmt.Sprintf("  %s %.1f/%.1f", op, t, cpu.Micros(o))
 		}
 		for _, p := range procCmds {
 			c, err := processRound(ctx, dir, p.name, *procs)
@@ -182,12 +182,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	for _, op := range ops {
 		o, t := oursUS[op], theirsUS[op]
 		fmt.Fprintf(out, "%-13s %8.1f / %7.1f %8.1f / %7.1f %8.2f× %8.2f× %d allocs, %.1f KB\n", op,
-			slices.Min(o), median(o), slices.Min(t), median(t), median(o)/median(t), slices.Min(o)/slices.Min(t),
-			allocs[op].allocs, float64(allocs[op].bytes)/1000)
+			slices.Min(o), cpu.Median(o), slices.Min(t), cpu.Median(t), cpu.Median(o)/cpu.Median(t), slices.Min(o)/slices.Min(t),
+			allocs[op].Allocs, float64(allocs[op].Bytes)/1000)
 	}
 	fmt.Fprintf(out, "\nthe openssl command, one process per operation (%d per round), CPU µs per process, min / median:\n", *procs)
 	for _, p := range procCmds {
-		fmt.Fprintf(out, "  %-38s %8.0f / %8.0f\n", p.name, slices.Min(procUS[p.name]), median(procUS[p.name]))
+		fmt.Fprintf(out, "  %-38s %8.0f / %8.0f\n", p.name, slices.Min(procUS[p.name]), cpu.Median(procUS[p.name]))
 	}
 	return nil
 }
@@ -326,60 +326,10 @@ func processRound(ctx context.Context, dir, name string, k int) (float64, error)
 		}
 		total += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
-	return us(total / time.Duration(k)), nil
+	return cpu.Micros(total / time.Duration(k)), nil
 }
 
 func firstLine(s string) string {
 	line, _, _ := bufio.NewReader(strings.NewReader(s)).ReadLine()
 	return string(line)
 }
-
-// median of xs (the mean of the middle two when their number is even).
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// allocStats are the allocations per operation.
-type allocStats struct{ allocs, bytes uint64 }
-
-// measure runs op n times and returns the CPU time per call and the
-// allocations per call. The heap is collected before the clock starts and
-// again before it stops, so the round pays for its own garbage.
-func measure(op func() error, n int) (time.Duration, allocStats, error) {
-	var m0, m1 runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m0)
-	c0, err := cpuTime()
-	if err != nil {
-		return 0, allocStats{}, err
-	}
-	for range n {
-		if err := op(); err != nil {
-			return 0, allocStats{}, err
-		}
-	}
-	runtime.GC()
-	c1, err := cpuTime()
-	if err != nil {
-		return 0, allocStats{}, err
-	}
-	runtime.ReadMemStats(&m1)
-	per := allocStats{(m1.Mallocs - m0.Mallocs) / uint64(n), (m1.TotalAlloc - m0.TotalAlloc) / uint64(n)}
-	return (c1 - c0) / time.Duration(n), per, nil
-}
-
-// cpuTime is the CPU time the process has used so far, user and system,
-// over all its threads.
-func cpuTime() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, fmt.Errorf("getrusage: %w", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
-}
-
-func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

@@ -30,9 +30,9 @@ import (
 	"io"
 	"os"
 	"slices"
-	"syscall"
 	"time"
 
+	"github.com/esfkit/esf/bench/internal/cpu"
 	"github.com/esfkit/esf/certs/gost"
 )
 
@@ -102,7 +102,7 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	t0, err := cpuTime()
+	t0, err := cpu.Time()
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	t1, err := cpuTime()
+	t1, err := cpu.Time()
 	if err != nil {
 		return err
 	}
@@ -165,14 +165,4 @@ func pemFile(name, typ string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: no %s PEM block", name, typ)
 	}
 	return b.Bytes, nil
-}
-
-// cpuTime is the CPU time the process has used so far, user and system,
-// over all its threads.
-func cpuTime() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, fmt.Errorf("getrusage: %w", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
