@@ -44,14 +44,7 @@ func cmsSign(_ context.Context, fs *flagSet, args []string, stdout, _ io.Writer)
 	if err != nil {
 		return err
 	}
-	if len(files) != 1 {
-		return fmt.Errorf("%w: want exactly one FILE, got %d", errUsage, len(files))
-	}
-	ks, clock, err := kf.open()
-	if err != nil {
-		return err
-	}
-	content, err := readLimited(files[0], cms.DefaultMaxSize)
+	ks, clock, content, err := kf.openFor(files, cms.DefaultMaxSize)
 	if err != nil {
 		return err
 	}

@@ -300,14 +300,7 @@ func invoiceSign(_ context.Context, fs *flagSet, args []string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	if len(files) != 1 {
-		return fmt.Errorf("%w: want exactly one FILE, got %d", errUsage, len(files))
-	}
-	ks, clock, err := kf.open()
-	if err != nil {
-		return err
-	}
-	body, err := readLimited(files[0], invoice.MaxBodySize)
+	ks, clock, body, err := kf.openFor(files, invoice.MaxBodySize)
 	if err != nil {
 		return err
 	}

@@ -150,6 +150,23 @@ func addKeyStoreFlags(fs *flag.FlagSet) *keyStoreFlags {
 	}
 }
 
+// openFor is the start of every "sign" command: exactly one FILE, the
+// key store opened, FILE read (at most limit bytes).
+func (kf *keyStoreFlags) openFor(files []string, limit int64) (*certs.KeyStore, func() time.Time, []byte, error) {
+	if len(files) != 1 {
+		return nil, nil, nil, fmt.Errorf("%w: want exactly one FILE, got %d", errUsage, len(files))
+	}
+	ks, clock, err := kf.open()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	data, err := readLimited(files[0], limit)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ks, clock, data, nil
+}
+
 func (kf *keyStoreFlags) open() (*certs.KeyStore, func() time.Time, error) {
 	if *kf.path == "" {
 		return nil, nil, fmt.Errorf("%w: --keystore is required", errUsage)
@@ -205,14 +222,7 @@ func xmlSign(_ context.Context, fs *flagSet, args []string, stdout, _ io.Writer)
 	if err != nil {
 		return err
 	}
-	if len(files) != 1 {
-		return fmt.Errorf("%w: want exactly one FILE, got %d", errUsage, len(files))
-	}
-	ks, clock, err := kf.open()
-	if err != nil {
-		return err
-	}
-	doc, err := readLimited(files[0], xmlsig.DefaultMaxSize)
+	ks, clock, doc, err := kf.openFor(files, xmlsig.DefaultMaxSize)
 	if err != nil {
 		return err
 	}
@@ -410,14 +420,7 @@ func agreementSign(_ context.Context, fs *flagSet, args []string, stdout, _ io.W
 	if err != nil {
 		return err
 	}
-	if len(files) != 1 {
-		return fmt.Errorf("%w: want exactly one FILE, got %d", errUsage, len(files))
-	}
-	ks, clock, err := kf.open()
-	if err != nil {
-		return err
-	}
-	doc, err := readLimited(files[0], xmlsig.DefaultMaxSize)
+	ks, clock, doc, err := kf.openFor(files, xmlsig.DefaultMaxSize)
 	if err != nil {
 		return err
 	}
