@@ -62,34 +62,25 @@ func appendValue(b []byte, v any) []byte {
 		}
 		return append(b, '}')
 	case []any:
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendValue(b, e)
-		}
-		return append(b, ']')
+		return appendArray(b, v, appendValue)
 	case []string:
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = Quote(b, e)
-		}
-		return append(b, ']')
+		return appendArray(b, v, Quote)
 	case []Object:
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendValue(b, e)
-		}
-		return append(b, ']')
+		return appendArray(b, v, func(b []byte, o Object) []byte { return appendValue(b, o) })
 	}
 	return append(b, "null"...)
+}
+
+// appendArray appends a JSON array of xs, each written by value.
+func appendArray[T any](b []byte, xs []T, value func([]byte, T) []byte) []byte {
+	b = append(b, '[')
+	for i, e := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = value(b, e)
+	}
+	return append(b, ']')
 }
 
 // Order returns the indexes of o's members in the order a java.util.HashMap
