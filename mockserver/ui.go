@@ -172,7 +172,7 @@ func (s *Server) gateUI(w http.ResponseWriter, r *http.Request) (*http.Request, 
 	if r.Method != http.MethodPost {
 		return r, true
 	}
-	if !uiSameOrigin(r) {
+	if crossSite(r) {
 		s.uiRefuse(w, r, http.StatusForbidden, "Refused: another site's form",
 			"This form was posted from another origin; the mock takes its tooling forms from its own pages only.")
 		return r, false
@@ -188,11 +188,6 @@ func (s *Server) gateUI(w http.ResponseWriter, r *http.Request) (*http.Request, 
 	}
 	return r, true
 }
-
-// uiSameOrigin reports whether a POST may come from the mock's own page
-// (crossSite says how). A client that sends neither Sec-Fetch-Site nor
-// Origin (not a browser) still needs the CSRF token.
-func uiSameOrigin(r *http.Request) bool { return !crossSite(r) }
 
 // uiFiles are the pages' templates and stylesheet.
 //

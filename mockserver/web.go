@@ -355,12 +355,6 @@ func wantsHTML(r *http.Request) bool {
 	return html > 0 && html >= json
 }
 
-// sameOrigin reports whether a state-changing request came from the
-// portal's own pages, as crossSite tells; one from another site is
-// refused (the session cookie is SameSite=Strict as well). A request
-// without Sec-Fetch-Site and Origin (not a browser's) passes.
-func sameOrigin(r *http.Request) bool { return !crossSite(r) }
-
 // handleHomePage serves GET /esf-web/: log in or register.
 func (s *Server) handleHomePage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	p := s.newPage(w, r, "home", "home.title")

@@ -182,7 +182,7 @@ func (s *Server) endWebSession(w http.ResponseWriter, r *http.Request) {
 // handleLogout serves POST /esf-web/logout: the web session ends, and the
 // browser goes to the log-in page.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if !sameOrigin(r) {
+	if crossSite(r) {
 		s.writeError(w, newError(CodeBadRequest, "Origin"))
 		return
 	}
@@ -201,7 +201,7 @@ type ProfileChoice struct {
 // several profiles chooses one for his web session (after log-in, or on
 // the account page). Without an open web session it is SESSION_CLOSED.
 func (s *Server) handleProfileChoice(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-	if !sameOrigin(r) {
+	if crossSite(r) {
 		s.writeError(w, newError(CodeBadRequest, "Origin"))
 		return
 	}
