@@ -26,6 +26,10 @@
 //	esf invoice check FILE...
 //	esf ncalayer serve --keystore FILE [--pin PIN]... [--demo] [--addr HOST:PORT] [--plain | --tls-cert FILE --tls-key FILE] [--cert-out FILE] [--origin URL]... [--any-origin] [--version V]
 //	esf mock serve [--addr HOST:PORT] [--state FILE | --db URL] [--trust FILE]... [--crl FILE]... [--seed FILE] [--allow-test-identities] [--control=false] [--control-token TOKEN] [--allow-missing-username-token] [--smtp HOST:PORT] [--log-level LEVEL]
+//	esf mock load --url URL --flow registration|session|invoice --n N [--c C] [flags]
+//	esf mock populate --url URL --accounts N [flags]
+//	esf mock export --url URL [--out FILE]
+//	esf mock import --url URL FILE
 //	esf version (also esf --version)
 //	esf help [COMMAND...]
 //
