@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -23,6 +24,49 @@ type tx struct {
 	readOnly bool
 	// err is the first database error: the transaction may not commit.
 	err error
+	// seen holds the rows this transaction has read, by statement and
+	// key, so that a rule that reads one row twice (an account checked
+	// by the password step and again by the log-in, a session read and
+	// then closed) asks the database once. A transaction sees its own
+	// snapshot plus its own writes, so a row read again is what it was
+	// unless this transaction wrote it: every write forgets the rows it
+	// touches.
+	seen map[seenKey]seenRow
+}
+
+// seenKey names a row the transaction read: by the statement that reads
+// it (qAccount, qRequest, qToken, qRecord), the record's kind, and the key.
+type seenKey struct {
+	q         query
+	kind, key string
+}
+
+// seenRow is what the read found: found false when there was no row.
+type seenRow struct {
+	found   bool
+	owner   string
+	expires sql.NullInt64
+	data    []byte
+}
+
+// remember records what a read found.
+func (t *tx) remember(k seenKey, r seenRow) {
+	if t.seen == nil {
+		t.seen = make(map[seenKey]seenRow, 8)
+	}
+	t.seen[k] = r
+}
+
+// forget drops a row the transaction is about to write.
+func (t *tx) forget(k seenKey) { delete(t.seen, k) }
+
+// forgetKind drops every record of kind (DeleteExpired).
+func (t *tx) forgetKind(kind string) {
+	for k := range t.seen {
+		if k.q == qRecord && k.kind == kind {
+			delete(t.seen, k)
+		}
+	}
 }
 
 var _ mockstore.Tx = (*tx)(nil)
@@ -78,16 +122,24 @@ func (t *tx) insert(op string, q query, args ...any) error {
 
 // getJSON reads the one JSON value q selects by key.
 func getJSON[T any](t *tx, op string, q query, key string) (T, error) {
-	var (
-		v    T
-		data []byte
-	)
-	if err := t.stmt(q).QueryRowContext(t.ctx, key).Scan(&data); errors.Is(err, sql.ErrNoRows) {
-		return v, esfreg.ErrNotFound
-	} else if err != nil {
-		return v, t.fail(op, err)
+	var v T
+	sk := seenKey{q: q, key: key}
+	row, ok := t.seen[sk]
+	if !ok {
+		err := t.stmt(q).QueryRowContext(t.ctx, key).Scan(&row.data)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return v, t.fail(op, err)
+		default:
+			row.found = true
+		}
+		t.remember(sk, row)
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
+	if !row.found {
+		return v, esfreg.ErrNotFound
+	}
+	if err := json.Unmarshal(row.data, &v); err != nil {
 		return v, fmt.Errorf("sqlstore: %s %s: decode: %w", op, key, err)
 	}
 	return v, nil
@@ -146,6 +198,7 @@ func putJSON[T any](t *tx, op string, get, put query, key string, update func(*T
 	if err != nil {
 		return zero, err
 	}
+	t.forget(seenKey{q: get, key: key})
 	if _, err := t.exec(op, put, data, key); err != nil {
 		return zero, err
 	}
@@ -166,6 +219,7 @@ func (t *tx) CreateAccount(a esfreg.Account) error {
 	if err != nil {
 		return err
 	}
+	t.forget(seenKey{q: qAccount, key: a.IIN})
 	if err := t.insert("create account", qInsertAccount, a.IIN, data); err != nil {
 		return err
 	}
@@ -270,6 +324,7 @@ func (t *tx) CreateRequest(r esfreg.Request) error {
 	if err != nil {
 		return err
 	}
+	t.forget(seenKey{q: qRequest, key: r.ID})
 	return t.insert("create request", qInsertRequest, r.ID, data)
 }
 
@@ -297,6 +352,7 @@ func (t *tx) CreateToken(tk esfreg.Token) error {
 	if err != nil {
 		return err
 	}
+	t.forget(seenKey{q: qToken, key: tk.Key})
 	return t.insert("create token", qInsertToken, tk.Key, data)
 }
 
@@ -348,16 +404,25 @@ func expiresTime(n sql.NullInt64) time.Time {
 
 // Record implements mockstore.Records.
 func (t *tx) Record(kind, key string) (mockstore.Record, error) {
-	r := mockstore.Record{Key: key}
-	var expires sql.NullInt64
-	err := t.stmt(qRecord).QueryRowContext(t.ctx, kind, key).Scan(&r.Owner, &expires, &r.Data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return mockstore.Record{}, esfreg.ErrNotFound
-	} else if err != nil {
-		return mockstore.Record{}, t.fail("record", err)
+	sk := seenKey{q: qRecord, kind: kind, key: key}
+	row, ok := t.seen[sk]
+	if !ok {
+		err := t.stmt(qRecord).QueryRowContext(t.ctx, kind, key).Scan(&row.owner, &row.expires, &row.data)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return mockstore.Record{}, t.fail("record", err)
+		default:
+			row.found = true
+		}
+		t.remember(sk, row)
 	}
-	r.Expires = expiresTime(expires)
-	return r, nil
+	if !row.found {
+		return mockstore.Record{}, esfreg.ErrNotFound
+	}
+	// The caller's copy of the data: what it does with it does not
+	// change what a second read returns.
+	return mockstore.Record{Key: key, Owner: row.owner, Expires: expiresTime(row.expires), Data: bytes.Clone(row.data)}, nil
 }
 
 // InsertRecord implements mockstore.Records.
@@ -369,6 +434,7 @@ func (t *tx) InsertRecord(kind string, r mockstore.Record) error {
 	if err != nil {
 		return err
 	}
+	t.forget(seenKey{q: qRecord, kind: kind, key: r.Key})
 	return t.insert("insert record", qInsertRecord, args...)
 }
 
@@ -381,6 +447,7 @@ func (t *tx) PutRecord(kind string, r mockstore.Record) error {
 	if err != nil {
 		return err
 	}
+	t.forget(seenKey{q: qRecord, kind: kind, key: r.Key})
 	_, err = t.exec("put record", qPutRecord, args...)
 	return err
 }
@@ -390,6 +457,7 @@ func (t *tx) DeleteRecord(kind, key string) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
+	t.forget(seenKey{q: qRecord, kind: kind, key: key})
 	_, err := t.exec("delete record", qDeleteRecord, kind, key)
 	return err
 }
@@ -441,6 +509,7 @@ func (t *tx) DeleteExpired(kind string, before time.Time) (int, error) {
 	default:
 		limit = before.UnixNano()
 	}
+	t.forgetKind(kind)
 	n, err := t.exec("delete expired", qDeleteExpired, kind, limit)
 	return int(n), err
 }
@@ -451,6 +520,7 @@ func (t *tx) Clear() error {
 	if err := t.writable(); err != nil {
 		return err
 	}
+	t.seen = nil
 	for _, table := range clearTables {
 		if _, err := t.tx.ExecContext(t.ctx, "DELETE FROM "+table); err != nil {
 			return t.fail("clear "+table, err)

@@ -134,6 +134,85 @@ var writes = []struct {
 var errRollback = errors.New("storetest: roll back")
 
 var txCases = []storeCase{
+	{"ReadsItsOwnWrites", func(t *testing.T, st mockstore.Store) {
+		// A store may keep what a transaction read (the SQL stores do, so
+		// that a rule reading one row twice asks once): every write in
+		// the same transaction must show in the next read, and a read's
+		// value must not change when the caller changes its copy.
+		seed(t, st)
+		update(t, st, func(tx mockstore.Tx) error {
+			const iin = "850314312344"
+			a, err := tx.Account(iin)
+			require.NoError(t, err)
+			_, err = tx.UpdateAccount(iin, func(a *esfreg.Account) error { a.Email = "new@example.kz"; return nil })
+			require.NoError(t, err)
+			a, err = tx.Account(iin)
+			require.NoError(t, err)
+			assert.Equal(t, "new@example.kz", a.Email)
+
+			_, err = tx.Account("900101300123")
+			require.ErrorIs(t, err, esfreg.ErrNotFound)
+			require.NoError(t, tx.CreateAccount(account("900101300123", "900101300123")))
+			_, err = tx.Account("900101300123")
+			require.NoError(t, err)
+
+			_, err = tx.Request("r9")
+			require.ErrorIs(t, err, esfreg.ErrNotFound)
+			require.NoError(t, tx.CreateRequest(request("r9")))
+			_, err = tx.UpdateRequest("r9", func(r *esfreg.Request) error { r.Status = esfreg.RequestCompleted; return nil })
+			require.NoError(t, err)
+			r, err := tx.Request("r9")
+			require.NoError(t, err)
+			assert.Equal(t, esfreg.RequestCompleted, r.Status)
+
+			_, err = tx.Token("k9")
+			require.ErrorIs(t, err, esfreg.ErrNotFound)
+			require.NoError(t, tx.CreateToken(token("k9")))
+			_, err = tx.UpdateToken("k9", func(tk *esfreg.Token) error { tk.UsedAt = t0; return nil })
+			require.NoError(t, err)
+			tk, err := tx.Token("k9")
+			require.NoError(t, err)
+			assert.True(t, tk.UsedAt.Equal(t0))
+
+			// Records: missing, inserted, replaced, changed by the caller,
+			// deleted, expired, cleared.
+			_, err = tx.Record("session", "s9")
+			require.ErrorIs(t, err, esfreg.ErrNotFound)
+			require.NoError(t, tx.InsertRecord("session", mockstore.Record{Key: "s9", Owner: iin, Data: []byte("1")}))
+			rec, err := tx.Record("session", "s9")
+			require.NoError(t, err)
+			assert.Equal(t, []byte("1"), rec.Data)
+			rec.Data[0] = 'x'
+			rec, err = tx.Record("session", "s9")
+			require.NoError(t, err)
+			assert.Equal(t, []byte("1"), rec.Data, "a read is the caller's copy")
+			require.NoError(t, tx.PutRecord("session", mockstore.Record{Key: "s9", Owner: iin, Data: []byte("2"), Expires: t0}))
+			rec, err = tx.Record("session", "s9")
+			require.NoError(t, err)
+			assert.Equal(t, []byte("2"), rec.Data)
+			assert.True(t, rec.Expires.Equal(t0))
+			n, err := tx.DeleteExpired("session", t0.Add(time.Second))
+			require.NoError(t, err)
+			assert.Positive(t, n)
+			_, err = tx.Record("session", "s9")
+			require.ErrorIs(t, err, esfreg.ErrNotFound, "expired and deleted")
+			require.NoError(t, tx.InsertRecord("session", mockstore.Record{Key: "s9", Data: []byte("3")}))
+			_, err = tx.Record("session", "s9")
+			require.NoError(t, err)
+			require.NoError(t, tx.DeleteRecord("session", "s9"))
+			_, err = tx.Record("session", "s9")
+			require.ErrorIs(t, err, esfreg.ErrNotFound)
+
+			_, err = tx.Record("ticket", "t1")
+			require.NoError(t, err)
+			require.NoError(t, tx.Clear())
+			_, err = tx.Record("ticket", "t1")
+			require.ErrorIs(t, err, esfreg.ErrNotFound, "after Clear")
+			_, err = tx.Account(iin)
+			require.ErrorIs(t, err, esfreg.ErrNotFound, "after Clear")
+			return nil
+		})
+	}},
 	{"CommittedIsVisible", func(t *testing.T, st mockstore.Store) {
 		seed(t, st)
 		s := readState(t, st)
