@@ -90,9 +90,9 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	common := url.Values{}
 	common.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
 	common.Set("_foreign_keys", "1")
-	// Reads through a memory map (up to 256 MiB of the file), not read
-	// system calls.
-	common.Add("_pragma", "mmap_size(268435456)")
+	// No memory map (SQLite's default): while the file grows, as a
+	// sandbox's does, every connection unmaps and maps it again, which
+	// cost more CPU than the read calls it saves (bench/README.md).
 
 	w := cloneValues(common)
 	w.Set("_journal_mode", "WAL")
