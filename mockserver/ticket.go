@@ -175,23 +175,18 @@ func (s *Server) redeemTicket(r *request, v *xmlsig.Verified, doc authSign) (*ce
 	case !iinOK:
 		return nil, newError(CodeInvalidAuthTicket, "signedAuthTicket")
 	}
-	switch _, err := r.tx.Record(kindTicket, t.State); {
-	case err == nil:
-		return nil, newError(CodeAuthTicketNotFound, "signedAuthTicket") // used
-	case !errors.Is(err, esfreg.ErrNotFound):
+	// Used up first, by inserting its record: a used ticket (or one
+	// another request is redeeming) is a conflict on that insert, with no
+	// read before it. What follows refuses the ticket: an expired one
+	// stays used (keep), and a wrong signer's refusal rolls the use back.
+	if err := s.useTicket(r, &t); err != nil {
 		return nil, err
 	}
 	switch {
 	case r.now.After(t.Expires):
-		if err := s.useTicket(r, &t); err != nil {
-			return nil, err
-		}
 		return nil, keep{newError(CodeAuthTicketExpired, "signedAuthTicket")}
 	case t.IIN != "" && v.Signer.IIN != t.IIN:
 		return nil, newError(esfreg.CodeIINNotValid, "signedAuthTicket")
-	}
-	if err := s.useTicket(r, &t); err != nil {
-		return nil, err
 	}
 	r.spent = &t
 	return v.Signer, nil
