@@ -40,7 +40,11 @@ type layout struct {
 // through is checked here, in the same pass over its tokens), and none of
 // the constructs a signed document may not carry (DTD, entity
 // declarations, processing instructions other than the XML declaration).
-func scan(doc []byte, maxSize int) (layout, error) {
+// In the same pass it builds into tree (when not nil) what
+// etree.Document.ReadFromBytes would read from the document without its
+// byte-order mark: one tokenization instead of two. The tree is only
+// meant for use when scan returns no error.
+func scan(doc []byte, maxSize int, tree *etree.Document) (layout, error) {
 	var l layout
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSize
@@ -70,6 +74,10 @@ func scan(doc []byte, maxSize int) (layout, error) {
 		roots  int
 	)
 	rootStart, rootEnd := -1, -1
+	var b treeBuilder
+	if tree != nil {
+		b.open = append(b.stack[:0], &tree.Element)
+	}
 	for {
 		before := int(d.InputOffset())
 		tok, err := d.RawToken()
@@ -90,6 +98,7 @@ func scan(doc []byte, maxSize int) (layout, error) {
 			switch {
 			case t.Target == "xml" && before == 0:
 				// The XML declaration, checked by checkXMLDecl.
+				b.procInst(t)
 			case t.Target == "xml":
 				return l, fmt.Errorf("%w: an XML declaration not at the start of the document", ErrMalformed)
 			case strings.EqualFold(t.Target, "xml"):
@@ -114,6 +123,7 @@ func scan(doc []byte, maxSize int) (layout, error) {
 				return l, err
 			}
 			open = append(open, t.Name)
+			b.start(t)
 		case xml.EndElement:
 			if len(open) == 0 {
 				return l, fmt.Errorf("%w: end tag </%s> without a start tag", ErrMalformed, qname(t.Name))
@@ -123,6 +133,7 @@ func scan(doc []byte, maxSize int) (layout, error) {
 			}
 			open = open[:len(open)-1]
 			ns.leave()
+			b.end()
 			if len(open) == 0 {
 				rootEnd = bom + int(d.InputOffset())
 			}
@@ -136,10 +147,12 @@ func scan(doc []byte, maxSize int) (layout, error) {
 					return l, fmt.Errorf("%w: %v in the text of <%s>", ErrMalformed, err, qname(open[len(open)-1]))
 				}
 			}
+			b.text(t)
 		case xml.Comment:
 			if err := checkChars(t); err != nil {
 				return l, fmt.Errorf("%w: %v in a comment", ErrMalformed, err)
 			}
+			b.comment(t)
 		}
 	}
 	if len(open) > 0 {
@@ -159,28 +172,80 @@ func firstWord(b []byte) string {
 	return string(b)
 }
 
-// parse scans and then builds the tree.
-func parse(doc []byte, maxSize int) (*etree.Document, error) {
-	l, err := scan(doc, maxSize)
-	if err != nil {
-		return nil, err
-	}
-	return build(doc, l)
-}
-
-// build reads the tree of a scanned document, without its byte-order mark.
-func build(doc []byte, l layout) (*etree.Document, error) {
+// parse scans the document and returns its tree.
+func parse(doc []byte, maxSize int) (*etree.Document, layout, error) {
 	tree := etree.NewDocument()
-	if err := tree.ReadFromBytes(doc[l.bom:]); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	l, err := scan(doc, maxSize, tree)
+	if err != nil {
+		return nil, l, err
 	}
 	if tree.Root() == nil {
-		return nil, fmt.Errorf("%w: no document element", ErrMalformed)
+		return nil, l, fmt.Errorf("%w: no document element", ErrMalformed)
 	}
 	if l.xmlDeclared {
 		dropXMLDeclarations(tree.Root())
 	}
-	return tree, nil
+	return tree, l, nil
+}
+
+// treeBuilder builds scan's tree from its tokens as etree's reader does:
+// names with their prefixes as read, attributes in order (a repeated one
+// keeps its place and takes the last value), character data flagged as
+// whitespace when it is only that, CDATA sections as plain text. With no
+// tree, each method does nothing.
+type treeBuilder struct {
+	open  []*etree.Element // the document, then the elements not yet closed
+	stack [16]*etree.Element
+}
+
+func (b *treeBuilder) top() *etree.Element {
+	if len(b.open) == 0 {
+		return nil
+	}
+	return b.open[len(b.open)-1]
+}
+
+func (b *treeBuilder) start(t xml.StartElement) {
+	parent := b.top()
+	if parent == nil {
+		return
+	}
+	el := parent.CreateElement(t.Name.Local)
+	el.Space = t.Name.Space
+	for _, a := range t.Attr {
+		key := a.Name.Local
+		if a.Name.Space != "" {
+			key = a.Name.Space + ":" + key
+		}
+		el.CreateAttr(key, a.Value)
+	}
+	b.open = append(b.open, el)
+}
+
+func (b *treeBuilder) end() {
+	if len(b.open) > 1 {
+		b.open = b.open[:len(b.open)-1]
+	}
+}
+
+func (b *treeBuilder) text(t xml.CharData) {
+	if parent := b.top(); parent != nil {
+		// SetData, not CreateText alone, marks whitespace as etree's
+		// reader does.
+		parent.CreateText("").SetData(string(t))
+	}
+}
+
+func (b *treeBuilder) comment(t xml.Comment) {
+	if parent := b.top(); parent != nil {
+		parent.CreateComment(string(t))
+	}
+}
+
+func (b *treeBuilder) procInst(t xml.ProcInst) {
+	if parent := b.top(); parent != nil {
+		parent.CreateProcInst(t.Target, string(t.Inst))
+	}
 }
 
 // isDS reports whether el is the XML Signature element called tag.

@@ -51,11 +51,7 @@ func Sign(doc []byte, signer crypto.Signer, cert *certs.Certificate, opts SignOp
 	if err := checkSigner(signer, cert, opts); err != nil {
 		return nil, err
 	}
-	l, err := scan(doc, 0)
-	if err != nil {
-		return nil, err
-	}
-	tree, err := build(doc, l)
+	tree, l, err := parse(doc, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ func VerifyAll(doc []byte, opts VerifyOptions) ([]*Verified, error) {
 }
 
 func verify(doc []byte, opts VerifyOptions, want int) ([]*Verified, error) {
-	tree, err := parse(doc, opts.MaxSize)
+	tree, _, err := parse(doc, opts.MaxSize)
 	if err != nil {
 		return nil, err
 	}
