@@ -1,8 +1,10 @@
 package xmlsig
 
 import (
+	"bytes"
 	"crypto/sha256"
 	gohash "hash"
+	"slices"
 	"sort"
 	"unicode/utf8"
 
@@ -21,8 +23,8 @@ var c14nSettings = etree.WriteSettings{CanonicalEndTags: true, CanonicalText: tr
 // copying the tree: goxmldsig copies el, then copies every subtree once per
 // ancestor as it prepares it, then copies it again to serialize it.
 //
-// It follows goxmldsig step by step, so that what Sign signs is what
-// Verify (which canonicalizes with goxmldsig) checks: each element's
+// It follows goxmldsig step by step, so that what Sign signs and Verify
+// checks is what goxmldsig's verifier would: each element's
 // attributes sorted with goxmldsig's own order (etreeutils.SortedAttrs,
 // with sort.Sort, as goxmldsig sorts them), a namespace declaration
 // dropped when an ancestor's already binds the prefix (or the default) to
@@ -36,7 +38,27 @@ var c14nSettings = etree.WriteSettings{CanonicalEndTags: true, CanonicalText: tr
 // follows goxmldsig, whose bytes Verify checks and Sign always signed.
 func writeCanonical(w etree.Writer, el *etree.Element) {
 	c := c14nWriter{w: w}
-	c.element(el)
+	c.element(el, nil)
+}
+
+// canonical returns el, an element anywhere in its tree, in inclusive C14N
+// 1.0 without comments, without the elements in skip (the
+// enveloped-signature transform): the bytes goxmldsig's
+// MakeC14N10RecCanonicalizer().Canonicalize returns for a copy of el
+// without them. What el inherits from its ancestors (namespace
+// declarations, xml:* attributes) is written on its start tag, as
+// goxmldsig does (inheritedAttrs). TestCanonicalMatchesGoxmldsig and
+// FuzzCanonical compare the two on every element of their documents.
+func canonical(el *etree.Element, skip []*etree.Element) []byte {
+	var ancestors [][]etree.Attr
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		ancestors = append(ancestors, p.Attr)
+	}
+	slices.Reverse(ancestors)
+	var buf bytes.Buffer
+	c := c14nWriter{w: &buf, skip: skip}
+	c.element(el, inheritedAttrs(ancestors...))
+	return buf.Bytes()
 }
 
 // c14nWriter is the state of one canonicalization.
@@ -48,16 +70,21 @@ type c14nWriter struct {
 	// elements still open, innermost last: goxmldsig's seenSoFar map as
 	// a stack.
 	scope []etree.Attr
+	// skip are elements left out, with their content.
+	skip []*etree.Element
 }
 
-// element writes el and its content.
-func (c *c14nWriter) element(el *etree.Element) {
+// element writes el, with the inherited attributes extra on its start
+// tag (see startTag), and its content.
+func (c *c14nWriter) element(el *etree.Element, extra []etree.Attr) {
 	mark := len(c.scope)
-	c.startTag(el.Space, el.Tag, el.Attr, nil)
+	c.startTag(el.Space, el.Tag, el.Attr, extra)
 	for _, t := range el.Child {
 		switch t := t.(type) {
 		case *etree.Element:
-			c.element(t)
+			if !slices.Contains(c.skip, t) {
+				c.element(t, nil)
+			}
 		case *etree.Comment:
 		case *etree.CharData:
 			writeCharData(c.w, t, &c14nSettings)

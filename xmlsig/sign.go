@@ -204,9 +204,9 @@ func checkSigner(signer crypto.Signer, cert *certs.Certificate, opts SignOptions
 // is canonicalized where it will stand, with the namespaces and xml:*
 // attributes in scope there, by the code that writes it (see
 // signedInfo.writeTo): nothing is copied or parsed again. Verify
-// canonicalizes with goxmldsig, so every test that verifies what Sign
-// wrote checks both; TestCanonicalMatchesGoxmldsig and FuzzCanonical
-// compare writeCanonical with goxmldsig directly.
+// canonicalizes the tree it parsed with the same writer (canonical);
+// TestCanonicalMatchesGoxmldsig and FuzzCanonical hold both to goxmldsig's
+// C14N byte for byte, and the xmlsec1 tests to xmlsec1.
 func sign(tree *etree.Document, signer crypto.Signer, cert *certs.Certificate, opts SignOptions, insert func(*signature) ([]byte, error)) ([]byte, error) {
 	method, digestMethod, err := methodFor(cert.Algorithm)
 	if err != nil {

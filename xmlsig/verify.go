@@ -241,16 +241,13 @@ func verifyOne(root *etree.Element, sigs []*etree.Element, i int, opts VerifyOpt
 		return nil, fmt.Errorf("%w: SignatureMethod %q / DigestMethod %q do not fit the certificate's %s key", ErrUnsupported, ps.method, ps.digestMethod, ps.cert.Algorithm)
 	}
 
-	signed, err := canonicalDocument(root, sigs[i:])
-	if err != nil {
-		return nil, err
-	}
+	signed := canonicalDocument(root, sigs[i:])
 	if !bytes.Equal(hash(digestMethod, signed), ps.digestValue) {
 		return nil, ErrDigest
 	}
-	signedInfo, err := canonicalizer(ps.c14n).Canonicalize(ps.signedInfo)
+	signedInfo, err := canonicalSignedInfo(ps)
 	if err != nil {
-		return nil, fmt.Errorf("%w: SignedInfo: %v", ErrMalformed, err)
+		return nil, err
 	}
 	if err := checkSignatureValue(ps.cert, digestMethod, signedInfo, ps.signatureValue); err != nil {
 		return nil, err
@@ -273,35 +270,24 @@ func now(clock func() time.Time) time.Time {
 	return clock()
 }
 
-func canonicalizer(uri string) dsig.Canonicalizer {
-	if uri == C14N10WithComments {
-		return dsig.MakeC14N10WithCommentsCanonicalizer()
+// canonicalSignedInfo is SignedInfo in its CanonicalizationMethod: C14N
+// 1.0 as NCA writes it, or with comments through goxmldsig.
+func canonicalSignedInfo(ps *parsedSignature) ([]byte, error) {
+	if ps.c14n != C14N10WithComments {
+		return canonical(ps.signedInfo, nil), nil
 	}
-	return dsig.MakeC14N10RecCanonicalizer()
+	out, err := dsig.MakeC14N10WithCommentsCanonicalizer().Canonicalize(ps.signedInfo)
+	if err != nil {
+		return nil, fmt.Errorf("%w: SignedInfo: %v", ErrMalformed, err)
+	}
+	return out, nil
 }
 
 // canonicalDocument is the enveloped-signature transform and C14N of a
 // same-document reference (URI=""), which drops comments: the document
 // element without the given signatures, canonicalized.
-func canonicalDocument(root *etree.Element, without []*etree.Element) ([]byte, error) {
-	drop := make(map[*etree.Element]bool, len(without))
-	for _, s := range without {
-		drop[s] = true
-	}
-	cp := root.Copy()
-	// Copy keeps the order of children: remove by position.
-	orig := root.ChildElements()
-	copies := cp.ChildElements()
-	for j := len(orig) - 1; j >= 0; j-- {
-		if drop[orig[j]] {
-			cp.RemoveChild(copies[j])
-		}
-	}
-	out, err := dsig.MakeC14N10RecCanonicalizer().Canonicalize(cp)
-	if err != nil {
-		return nil, fmt.Errorf("%w: canonicalizing the document: %v", ErrMalformed, err)
-	}
-	return out, nil
+func canonicalDocument(root *etree.Element, without []*etree.Element) []byte {
+	return canonical(root, without)
 }
 
 func checkSignatureValue(cert *certs.Certificate, digestMethod string, signedInfo, sig []byte) error {
