@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/esfkit/esf/certs/gost"
@@ -177,17 +178,52 @@ var ErrNotCertificate = errors.New("certs: not an X.509 certificate")
 
 // ParseCertificate reads one certificate, given as DER, as PEM, or as
 // base64 DER without PEM armour (as some NCA tools write .cer files).
+//
+// Each call returns a Certificate of its own, but one certificate read
+// again shares with the earlier result what crypto/x509 shares anyway:
+// the *x509.Certificate and the slices inside (Roles, SKI,
+// SignatureAlgorithm), which no one may change.
 func ParseCertificate(data []byte) (*Certificate, error) {
 	der, err := certificateDER(data)
 	if err != nil {
 		return nil, err
 	}
-	c, err := x509.ParseCertificate(der)
+	parsed.Lock()
+	known := parsed.m[string(der)]
+	parsed.Unlock()
+	if known != nil {
+		c := *known
+		return &c, nil
+	}
+	x, err := x509.ParseCertificate(der)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotCertificate, err)
 	}
-	return NewCertificate(c)
+	c, err := NewCertificate(x)
+	if err != nil {
+		return nil, err
+	}
+	kept := *c
+	parsed.Lock()
+	if len(parsed.m) >= maxParsed {
+		clear(parsed.m)
+	}
+	parsed.m[string(der)] = &kept
+	parsed.Unlock()
+	return c, nil
 }
+
+// parsed keeps the certificates ParseCertificate read, by their DER: a
+// server reads a user's certificate from every ticket and signed document
+// the user sends, and parsing one (crypto/x509 and NCA's fields) costs
+// about as much as canonicalizing a ticket. Only successes are kept, at
+// most maxParsed of them.
+var parsed = struct {
+	sync.Mutex
+	m map[string]*Certificate
+}{m: map[string]*Certificate{}}
+
+const maxParsed = 1024
 
 func certificateDER(data []byte) ([]byte, error) {
 	if len(data) == 0 {
