@@ -1,10 +1,12 @@
 package mockserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/esfkit/esf/esfreg"
@@ -82,14 +84,36 @@ func insertJSON(tx mockstore.Records, kind, key, owner string, expires time.Time
 }
 
 // readShared returns the settingShared record; none is the zero value.
+// Every transaction reads it, and it seldom changes: the record is read
+// each time, but decoded only when its bytes differ from the last ones
+// decoded (lastShared).
 func readShared(tx mockstore.Records) (shared, error) {
-	var sh shared
-	err := getJSON(tx, kindSetting, settingShared, &sh)
+	rec, err := tx.Record(kindSetting, settingShared)
 	if errors.Is(err, esfreg.ErrNotFound) {
-		err = nil
+		return shared{}, nil
+	} else if err != nil {
+		return shared{}, err
 	}
-	return sh, err
+	if last := lastShared.Load(); last != nil && bytes.Equal(last.raw, rec.Data) {
+		return last.sh, nil // TicketKey is replaced, never changed in place
+	}
+	var sh shared
+	if err := json.Unmarshal(rec.Data, &sh); err != nil {
+		return shared{}, fmt.Errorf("mockserver: record %s/%s: %w", kindSetting, settingShared, err)
+	}
+	lastShared.Store(&decodedShared{raw: rec.Data, sh: sh})
+	return sh, nil
 }
+
+// decodedShared is a settingShared record's bytes and their value.
+type decodedShared struct {
+	raw []byte
+	sh  shared
+}
+
+// lastShared is the settingShared record readShared decoded last, in any
+// Server of the process: the same bytes are the same value.
+var lastShared atomic.Pointer[decodedShared]
 
 // nextSeq increments the counter record key and returns its new value.
 func nextSeq(tx mockstore.Records, key string) (int, error) {
