@@ -18,13 +18,23 @@ type cachedHasher struct {
 	// prepared are hashes made before a transaction (prepare) for the
 	// transaction's Hash to take, each once: bcrypt then runs outside the
 	// store's write lock, and a retried transaction does not pay it again.
-	prepared map[string][]string
+	prepared map[string]*preparedHashes
+}
+
+// preparedHashes are the hashes prepared for one password and not taken
+// yet, and how many of the requests that prepared them are still running.
+// Requests with the same password take each other's hashes (any hash of
+// the password will do), so a request that ends drops a hash only when
+// more are left than the requests still running could take.
+type preparedHashes struct {
+	hashes  []string
+	running int
 }
 
 const maxVerified = 4096
 
 func newCachedHasher(inner esfreg.PasswordHasher) *cachedHasher {
-	return &cachedHasher{inner: inner, ok: map[[32]byte]struct{}{}, prepared: map[string][]string{}}
+	return &cachedHasher{inner: inner, ok: map[[32]byte]struct{}{}, prepared: map[string]*preparedHashes{}}
 }
 
 // Hash hashes a new password; the pair it makes verifies by construction,
@@ -32,13 +42,9 @@ func newCachedHasher(inner esfreg.PasswordHasher) *cachedHasher {
 // free).
 func (c *cachedHasher) Hash(password string) (string, error) {
 	c.mu.Lock()
-	if list := c.prepared[password]; len(list) > 0 {
-		hash := list[len(list)-1]
-		if len(list) == 1 {
-			delete(c.prepared, password)
-		} else {
-			c.prepared[password] = list[:len(list)-1]
-		}
+	if p := c.prepared[password]; p != nil && len(p.hashes) > 0 {
+		hash := p.hashes[len(p.hashes)-1]
+		p.hashes = p.hashes[:len(p.hashes)-1]
 		c.mu.Unlock()
 		return hash, nil
 	}
@@ -85,8 +91,8 @@ func (c *cachedHasher) remember(key [32]byte) {
 }
 
 // prepare hashes password now, for a Hash of it in a transaction to come
-// (each prepared hash, with its own salt, is taken once). done drops the
-// hash if no Hash took it.
+// (each prepared hash, with its own salt, is taken once). done, called
+// when the request ends, drops a hash no request will take.
 func (c *cachedHasher) prepare(password string) (done func(), err error) {
 	hash, err := c.inner.Hash(password)
 	if err != nil {
@@ -94,22 +100,23 @@ func (c *cachedHasher) prepare(password string) (done func(), err error) {
 	}
 	c.remember(pairKey(hash, password))
 	c.mu.Lock()
-	c.prepared[password] = append(c.prepared[password], hash)
+	p := c.prepared[password]
+	if p == nil {
+		p = &preparedHashes{}
+		c.prepared[password] = p
+	}
+	p.hashes = append(p.hashes, hash)
+	p.running++
 	c.mu.Unlock()
 	return func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		list := c.prepared[password]
-		for i, h := range list {
-			if h == hash {
-				list = append(list[:i], list[i+1:]...)
-				break
-			}
+		p.running--
+		if len(p.hashes) > p.running {
+			p.hashes = p.hashes[:p.running]
 		}
-		if len(list) == 0 {
+		if p.running == 0 {
 			delete(c.prepared, password)
-		} else {
-			c.prepared[password] = list
 		}
 	}, nil
 }

@@ -65,3 +65,46 @@ func TestCachedHasherPrepare(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, h.Verify(c, "Other2026x"))
 }
+
+// Requests with one password that overlap: the first to end, having taken
+// the other's hash, leaves its own for the other (the load generator's
+// registrations all use one password, and a fifth of them paid bcrypt
+// twice when the first to end dropped its own hash).
+func TestCachedHasherPrepareOverlapping(t *testing.T) {
+	inner := &countingHasher{Bcrypt: esfreg.Bcrypt{Cost: 4}}
+	h := newCachedHasher(&hashCounter{countingHasher: inner})
+	doneA, err := h.prepare("Secret2026x")
+	require.NoError(t, err)
+	doneB, err := h.prepare("Secret2026x")
+	require.NoError(t, err)
+	_, err = h.Hash("Secret2026x") // A takes the last one prepared: B's
+	require.NoError(t, err)
+	doneA()
+	_, err = h.Hash("Secret2026x") // B takes A's
+	require.NoError(t, err)
+	doneB()
+	assert.Equal(t, 2, h.inner.(*hashCounter).hashes, "two requests, two bcrypt hashes")
+	assert.Empty(t, h.prepared)
+
+	// One that never took its hash leaves none behind.
+	doneC, err := h.prepare("Secret2026x")
+	require.NoError(t, err)
+	doneD, err := h.prepare("Secret2026x")
+	require.NoError(t, err)
+	_, err = h.Hash("Secret2026x")
+	require.NoError(t, err)
+	doneC()
+	doneD()
+	assert.Empty(t, h.prepared)
+}
+
+// hashCounter counts the hashes that reach bcrypt.
+type hashCounter struct {
+	*countingHasher
+	hashes int
+}
+
+func (c *hashCounter) Hash(password string) (string, error) {
+	c.hashes++
+	return c.countingHasher.Hash(password)
+}
