@@ -58,6 +58,10 @@ type Profile struct {
 // Active reports whether the profile may be used.
 func (p Profile) Active() bool { return p.Status == StatusActive }
 
+// Clone returns a copy of a that shares no memory with it: a store that
+// keeps the values it read hands out clones.
+func (a Account) Clone() Account { return a.clone() }
+
 // clone returns a copy of a that shares no memory with it.
 func (a Account) clone() Account {
 	a.Profiles = slices.Clone(a.Profiles)

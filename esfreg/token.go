@@ -179,6 +179,11 @@ type Request struct {
 	CompletedAt   time.Time     `json:"completedAt"`
 }
 
+// Clone returns a copy of r that shares no memory with it but the signers'
+// certificates, which no one changes: a store that keeps the values it
+// read hands out clones.
+func (r Request) Clone() Request { return r.clone() }
+
 func (r Request) clone() Request {
 	r.Agreements = slices.Clone(r.Agreements)
 	for i := range r.Agreements {

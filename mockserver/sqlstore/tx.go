@@ -42,12 +42,19 @@ type seenKey struct {
 }
 
 // seenRow is what the read found: found false when there was no row.
+// value is the decoded data, kept for the types that clone themselves
+// (esfreg.Account, esfreg.Request), so a second read neither asks nor
+// decodes again.
 type seenRow struct {
 	found   bool
 	owner   string
 	expires sql.NullInt64
 	data    []byte
+	value   any
 }
+
+// cloner is a value that copies itself deeply.
+type cloner[T any] interface{ Clone() T }
 
 // remember records what a read found.
 func (t *tx) remember(k seenKey, r seenRow) {
@@ -139,8 +146,15 @@ func getJSON[T any](t *tx, op string, q query, key string) (T, error) {
 	if !row.found {
 		return v, esfreg.ErrNotFound
 	}
+	if c, ok := row.value.(cloner[T]); ok {
+		return c.Clone(), nil
+	}
 	if err := json.Unmarshal(row.data, &v); err != nil {
 		return v, fmt.Errorf("sqlstore: %s %s: decode: %w", op, key, err)
+	}
+	if c, ok := any(v).(cloner[T]); ok {
+		row.value = c.Clone()
+		t.remember(sk, row)
 	}
 	return v, nil
 }

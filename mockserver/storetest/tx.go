@@ -144,6 +144,23 @@ var txCases = []storeCase{
 			const iin = "850314312344"
 			a, err := tx.Account(iin)
 			require.NoError(t, err)
+			// What a caller does to its copy stays there, whichever read
+			// gave it (the first, or one the store answered itself).
+			for range 3 {
+				require.NotEmpty(t, a.Profiles)
+				assert.Equal(t, esfreg.StatusActive, a.Profiles[0].Status)
+				assert.NotEqual(t, "changed@example.kz", a.Email)
+				a.Profiles[0].Status, a.Email = esfreg.StatusBlocked, "changed@example.kz"
+				a, err = tx.Account(iin)
+				require.NoError(t, err)
+			}
+			for range 3 {
+				r1, err := tx.Request("r1")
+				require.NoError(t, err)
+				assert.Equal(t, byte('<'), r1.Agreements[0].Document[0])
+				assert.Equal(t, esfreg.ProfileIndividual, r1.Profiles[0])
+				r1.Agreements[0].Document[0], r1.Profiles[0] = 'X', esfreg.ProfileAdminEnterprise
+			}
 			_, err = tx.UpdateAccount(iin, func(a *esfreg.Account) error { a.Email = "new@example.kz"; return nil })
 			require.NoError(t, err)
 			a, err = tx.Account(iin)
