@@ -32,6 +32,8 @@ type tx struct {
 	// unless this transaction wrote it: every write forgets the rows it
 	// touches.
 	seen map[seenKey]seenRow
+	// bound are the statements bound to the transaction so far.
+	bound [nQueries]*sql.Stmt
 }
 
 // seenKey names a row the transaction read: by the statement that reads
@@ -78,8 +80,14 @@ func (t *tx) forgetKind(kind string) {
 
 var _ mockstore.Tx = (*tx)(nil)
 
-// stmt returns statement q bound to the transaction.
-func (t *tx) stmt(q query) *sql.Stmt { return t.tx.StmtContext(t.ctx, t.st[q]) }
+// stmt returns statement q bound to the transaction, once per
+// transaction.
+func (t *tx) stmt(q query) *sql.Stmt {
+	if t.bound[q] == nil {
+		t.bound[q] = t.tx.StmtContext(t.ctx, t.st[q])
+	}
+	return t.bound[q]
+}
 
 // fail wraps a database error and marks the transaction failed: after an
 // error a PostgreSQL transaction can only roll back, and SQLite may have
