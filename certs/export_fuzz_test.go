@@ -2,6 +2,8 @@ package certs
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/rsa"
 	"errors"
 	"math"
 )
@@ -142,4 +144,9 @@ func KeyStorePKCS8(data []byte, pin string) ([]byte, error) {
 		}
 	}
 	return nil, ErrNoPrivateKey
+}
+
+// VerifyRSA is verifyRSA, for TestVerifyRSA and FuzzVerifyRSA.
+func VerifyRSA(k *rsa.PublicKey, h crypto.Hash, digest, sig []byte) error {
+	return verifyRSA(k, h, digest, sig)
 }

@@ -308,7 +308,7 @@ func checkSignature(alg asn1.ObjectIdentifier, pub crypto.PublicKey, signed, sig
 		}
 		d := h.New()
 		d.Write(signed)
-		return rsa.VerifyPKCS1v15(k, h, d.Sum(nil), sig)
+		return verifyRSA(k, h, d.Sum(nil), sig)
 	}
 	if h, ok := ecdsaHashes[alg.String()]; ok {
 		k, ok := pub.(*ecdsa.PublicKey)
