@@ -169,8 +169,19 @@ func ReadRequest(r io.Reader, maxBytes int64) (*Request, error) {
 	return fromEnvelope(root)
 }
 
-// parseTree checks data token by token and builds its element tree.
+// parseTree checks data and builds its element tree: through fastTree
+// when it reads the whole document, through encoding/xml (parseTreeXML)
+// otherwise.
 func parseTree(data []byte) (*Node, error) {
+	if root, ok := fastTree(data); ok {
+		return root, nil
+	}
+	return parseTreeXML(data)
+}
+
+// parseTreeXML checks data token by token with encoding/xml and builds
+// its element tree.
+func parseTreeXML(data []byte) (*Node, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	// open is an element being read; its text is gathered in a builder,
