@@ -97,39 +97,44 @@ type fastOpen struct {
 
 type fastBinding struct{ prefix, uri string }
 
-// text reads character data up to the next '<'.
+// text reads character data up to the next '<': the open element's, or
+// whitespace outside the document element.
 func (p *fastParser) text() bool {
-	start := p.i
-	var top *fastOpen
-	if len(p.open) > 0 {
-		top = p.open[len(p.open)-1]
+	if len(p.open) == 0 {
+		start := p.i
+		for p.i < len(p.data) && p.data[p.i] != '<' {
+			p.i++
+		}
+		return isSpace(p.data[start:p.i])
 	}
+	return p.chars(&p.open[len(p.open)-1].text, '<')
+}
+
+// chars reads character data into w up to the byte stop ('<' for text,
+// the quote for an attribute value), which it leaves unread, resolving
+// references: what text and attribute values share. It is false at
+// anything left to encoding/xml, and at the end of the input.
+func (p *fastParser) chars(w *strings.Builder, stop byte) bool {
+	start := p.i
 	for p.i < len(p.data) {
 		c := p.data[p.i]
 		switch {
-		case c == '<':
-			if top == nil {
-				return isSpace(p.data[start:p.i])
-			}
-			top.text.Write(p.data[start:p.i])
+		case c == stop:
+			w.Write(p.data[start:p.i])
 			return true
+		case c == '<': // in an attribute value
+			return false
 		case c == '&':
-			if top == nil {
-				return false
-			}
-			top.text.Write(p.data[start:p.i])
+			w.Write(p.data[start:p.i])
 			r, n := entity(p.data[p.i:])
 			if n == 0 {
 				return false
 			}
-			top.text.WriteString(r)
+			w.WriteString(r)
 			p.i += n
 			start = p.i
-		case c == ']':
-			if bytes.HasPrefix(p.data[p.i:], []byte("]]>")) {
-				return false
-			}
-			p.i++
+		case c == ']' && stop == '<' && bytes.HasPrefix(p.data[p.i:], []byte("]]>")):
+			return false
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRune(p.data[p.i:])
 			if r == utf8.RuneError && size == 1 || !inCharacterRange(r) {
@@ -142,10 +147,7 @@ func (p *fastParser) text() bool {
 			p.i++
 		}
 	}
-	if top != nil {
-		return false // the document ends inside an element
-	}
-	return isSpace(p.data[start:])
+	return false
 }
 
 func isSpace(b []byte) bool {
@@ -370,38 +372,11 @@ func (p *fastParser) attrValue() (string, bool) {
 	quote := p.data[p.i]
 	p.i++
 	var b strings.Builder
-	start := p.i
-	for p.i < len(p.data) {
-		c := p.data[p.i]
-		switch {
-		case c == quote:
-			b.Write(p.data[start:p.i])
-			p.i++
-			return b.String(), true
-		case c == '<':
-			return "", false
-		case c == '&':
-			b.Write(p.data[start:p.i])
-			r, n := entity(p.data[p.i:])
-			if n == 0 {
-				return "", false
-			}
-			b.WriteString(r)
-			p.i += n
-			start = p.i
-		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRune(p.data[p.i:])
-			if r == utf8.RuneError && size == 1 || !inCharacterRange(r) {
-				return "", false
-			}
-			p.i += size
-		case c < 0x20 && c != '\t' && c != '\n':
-			return "", false
-		default:
-			p.i++
-		}
+	if !p.chars(&b, quote) {
+		return "", false
 	}
-	return "", false
+	p.i++ // the closing quote
+	return b.String(), true
 }
 
 // endTag reads "</name>", which must close the innermost open element.
