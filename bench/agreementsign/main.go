@@ -30,8 +30,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"slices"
 	"time"
 
 	"github.com/esfkit/esf/agreement"
@@ -49,12 +47,9 @@ func main() {
 	}
 }
 
-// errOverBudget is returned when agreement.Sign costs more than the budget.
-var errOverBudget = errors.New("agreement.Sign is over budget")
-
 func exitCode(err error) int {
 	switch {
-	case errors.Is(err, errOverBudget):
+	case errors.Is(err, cpu.ErrOverBudget):
 		return 1
 	case errors.Is(err, flag.ErrHelp):
 		return 0
@@ -72,9 +67,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	budget := fs.Float64("budget", 1.15, "largest acceptable ratio of medians agreement.Sign / rsa.SignPKCS1v15")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *rounds < 5 {
-		return fmt.Errorf("-rounds %d: at least 5 rounds are needed for a median", *rounds)
 	}
 
 	ks, err := certstest.OpenFixture(certstest.FixtureIndividualSign)
@@ -102,12 +94,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	digest := sha256.Sum256(doc)
 	opts := xmlsig.SignOptions{Now: func() time.Time { return at }}
-	sides := []side{
-		{name: "agreement.Sign", op: func() error {
+	sides := []cpu.Side{
+		{Name: "agreement.Sign", Op: func() error {
 			_, err := agreement.Sign(a, key, ks.Certificate, opts)
 			return err
 		}},
-		{name: "rsa.SignPKCS1v15", op: func() error {
+		{Name: "rsa.SignPKCS1v15", Op: func() error {
 			_, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
 			return err
 		}},
@@ -121,60 +113,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("the signed agreement does not verify: %w", err)
 	}
 
-	// Warm up and size the rounds: n signatures of agreement.Sign take
-	// about -round of CPU time; both sides run n per round.
-	var n int
-	for i, s := range sides {
-		c, _, err := cpu.Measure(s.op, 20)
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		if i == 0 {
-			n = max(10, int(*round/c))
-		}
-	}
-
-	fmt.Fprintf(out, "agreement.Sign against rsa.SignPKCS1v15 (SHA-256), one RSA-2048 key, %s, %d CPUs, %s\n",
-		runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintf(out, "CPU time per signature (getrusage user+sys), %d rounds interleaved, %d signatures per round\n\n", *rounds, n)
-	fmt.Fprintf(out, "%-7s %18s %18s %8s\n", "round", sides[0].name+" µs", sides[1].name+" µs", "ratio")
-	for r := range *rounds {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		for i := range sides {
-			c, m, err := cpu.Measure(sides[i].op, n)
-			if err != nil {
-				return fmt.Errorf("%s: %w", sides[i].name, err)
-			}
-			sides[i].perOp = append(sides[i].perOp, cpu.Micros(c))
-			sides[i].mem = m
-		}
-		fmt.Fprintf(out, "%-7d %18.1f %18.1f %7.3f×\n", r+1, sides[0].perOp[r], sides[1].perOp[r], sides[0].perOp[r]/sides[1].perOp[r])
-	}
-	s, r := sides[0], sides[1]
-	fmt.Fprintf(out, "%-7s %18.1f %18.1f %7.3f×\n", "min", s.min(), r.min(), s.min()/r.min())
-	fmt.Fprintf(out, "%-7s %18.1f %18.1f %7.3f×\n", "median", s.median(), r.median(), s.median()/r.median())
-	fmt.Fprintf(out, "\nper signature: %s %d allocations, %.1f KB; %s %d allocations, %.1f KB\n",
-		s.name, s.mem.Allocs, float64(s.mem.Bytes)/1000, r.name, r.mem.Allocs, float64(r.mem.Bytes)/1000)
-	ratio := s.median() / r.median()
-	fmt.Fprintf(out, "ratio of medians %.3f×, of minimums %.3f×: ", ratio, s.min()/r.min())
-	if ratio > *budget {
-		fmt.Fprintf(out, "over the %.2f× budget\n", *budget)
-		return fmt.Errorf("%w: %.3f× > %.2f×", errOverBudget, ratio, *budget)
-	}
-	fmt.Fprintf(out, "within the %.2f× budget\n", *budget)
-	return nil
+	return cpu.Compare(ctx, out, cpu.Comparison{
+		What:   "agreement.Sign against rsa.SignPKCS1v15 (SHA-256), one RSA-2048 key",
+		Rounds: *rounds,
+		Round:  *round,
+		Budget: *budget,
+		Width:  18,
+	}, sides[0], sides[1])
 }
-
-// side is one of the two things compared, with its per-round figures.
-type side struct {
-	name  string
-	op    func() error
-	perOp []float64  // µs of CPU time per operation, one per round
-	mem   cpu.Allocs // of the last round
-}
-
-func (s side) min() float64 { return slices.Min(s.perOp) }
-
-func (s side) median() float64 { return cpu.Median(s.perOp) }
