@@ -3,7 +3,6 @@ package esfclient
 import (
 	"encoding/base64"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -37,40 +36,28 @@ const (
 	Outbound Direction = "OUTBOUND"
 )
 
-// InvoiceStatus is an invoice's status in ESF (InvoiceStatus). The client
-// keeps whatever the server sends, a value this list lacks included
-// (statuses newer than the 2026 WSDL exist: WAITING_CUSTOMER_CONFIRMATION,
-// …); Known says whether it is one of the WSDL's.
-type InvoiceStatus string
+// InvoiceStatus is an invoice's status in ESF (InvoiceStatus): package
+// invoice's Status. The client keeps whatever the server sends, a value
+// the WSDL lacks included; Known says whether it is one of the WSDL's.
+type InvoiceStatus = invoice.Status
 
-// The 14 statuses of the 2026 WSDL, in its order.
+// The 14 statuses of the 2026 WSDL (invoice.Statuses).
 const (
-	StatusInQueue              InvoiceStatus = "IN_QUEUE"      // В очереди
-	StatusInProcessing         InvoiceStatus = "IN_PROCESSING" // В обработке
-	StatusCreated              InvoiceStatus = "CREATED"       // Созданный
-	StatusDelivered            InvoiceStatus = "DELIVERED"     // Доставленный
-	StatusCanceled             InvoiceStatus = "CANCELED"      // Аннулированный
-	StatusCanceledByOGD        InvoiceStatus = "CANCELED_BY_OGD"
-	StatusCanceledBySNTDecline InvoiceStatus = "CANCELED_BY_SNT_DECLINE"
-	StatusCanceledBySNTRevoke  InvoiceStatus = "CANCELED_BY_SNT_REVOKE"
-	StatusRevoked              InvoiceStatus = "REVOKED"  // Отозванный
-	StatusImported             InvoiceStatus = "IMPORTED" // Импортированный
-	StatusDraft                InvoiceStatus = "DRAFT"    // Черновик
-	StatusFailed               InvoiceStatus = "FAILED"   // Ошибочный
-	StatusDeleted              InvoiceStatus = "DELETED"  // Удаленный
-	StatusDeclined             InvoiceStatus = "DECLINED" // Отклоненный
+	StatusInQueue              = invoice.StatusInQueue
+	StatusInProcessing         = invoice.StatusInProcessing
+	StatusCreated              = invoice.StatusCreated
+	StatusDelivered            = invoice.StatusDelivered
+	StatusCanceled             = invoice.StatusCanceled
+	StatusCanceledByOGD        = invoice.StatusCanceledByOGD
+	StatusCanceledBySNTDecline = invoice.StatusCanceledBySNTDecline
+	StatusCanceledBySNTRevoke  = invoice.StatusCanceledBySNTRevoke
+	StatusRevoked              = invoice.StatusRevoked
+	StatusImported             = invoice.StatusImported
+	StatusDraft                = invoice.StatusDraft
+	StatusFailed               = invoice.StatusFailed
+	StatusDeleted              = invoice.StatusDeleted
+	StatusDeclined             = invoice.StatusDeclined
 )
-
-var knownStatuses = []InvoiceStatus{StatusInQueue, StatusInProcessing, StatusCreated, StatusDelivered, StatusCanceled,
-	StatusCanceledByOGD, StatusCanceledBySNTDecline, StatusCanceledBySNTRevoke, StatusRevoked, StatusImported,
-	StatusDraft, StatusFailed, StatusDeleted, StatusDeclined}
-
-// Known reports whether s is one of the WSDL's 14 statuses.
-func (s InvoiceStatus) Known() bool { return slices.Contains(knownStatuses, s) }
-
-// Pending reports whether an invoice in status s is still on its way to
-// registration: IN_QUEUE or IN_PROCESSING.
-func (s InvoiceStatus) Pending() bool { return s == StatusInQueue || s == StatusInProcessing }
 
 // SignatureType is whose signature an invoice carries (SignatureType):
 // COMPANY, the legal entity's; OPERATOR, a person's authorised to sign

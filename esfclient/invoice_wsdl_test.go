@@ -17,6 +17,7 @@ import (
 
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/internal/testref"
+	"github.com/esfkit/esf/invoice"
 )
 
 // wsdlDir is KGD's invoice WSDLs in the shared reference set.
@@ -185,7 +186,7 @@ func wsdlEnum(t *testing.T, file, name string) []string {
 // BUSINESS_ERROR, its own).
 func TestConstantsAreTheWSDLs(t *testing.T) {
 	var statuses []string
-	for _, s := range knownStatuses {
+	for _, s := range invoice.Statuses {
 		statuses = append(statuses, string(s))
 	}
 	assert.Equal(t, wsdlEnum(t, "InvoiceService.wsdl", "InvoiceStatus"), statuses)

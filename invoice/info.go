@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -103,10 +104,12 @@ type InvoiceContainer struct {
 }
 
 // Status is an invoice's status (InvoiceStatus). The service may send
-// values this package does not list.
+// values this package does not list (statuses newer than the 2026 WSDL
+// exist: WAITING_CUSTOMER_CONFIRMATION, …); Known says whether it is one
+// of the WSDL's.
 type Status string
 
-// The statuses of the 2026 WSDL.
+// The 14 statuses of the 2026 WSDL, in its order (Statuses).
 const (
 	StatusInQueue              Status = "IN_QUEUE"      // В очереди
 	StatusInProcessing         Status = "IN_PROCESSING" // В обработке
@@ -123,6 +126,18 @@ const (
 	StatusDeleted              Status = "DELETED"  // Удаленный
 	StatusDeclined             Status = "DECLINED" // Отклоненный
 )
+
+// Statuses are the 2026 WSDL's 14 statuses, in its order.
+var Statuses = []Status{StatusInQueue, StatusInProcessing, StatusCreated, StatusDelivered, StatusCanceled,
+	StatusCanceledByOGD, StatusCanceledBySNTDecline, StatusCanceledBySNTRevoke, StatusRevoked, StatusImported,
+	StatusDraft, StatusFailed, StatusDeleted, StatusDeclined}
+
+// Known reports whether s is one of the WSDL's 14 statuses.
+func (s Status) Known() bool { return slices.Contains(Statuses, s) }
+
+// Pending reports whether an invoice in status s is still on its way to
+// registration: IN_QUEUE or IN_PROCESSING.
+func (s Status) Pending() bool { return s == StatusInQueue || s == StatusInProcessing }
 
 // DateTime is an xs:dateTime kept as written, since the service's own form
 // (its time zone, its fraction) was never captured: "2018-12-18T10:11:12.345+06:00".

@@ -57,20 +57,21 @@ const (
 	settingInvoiceNextDue = "next-due"
 )
 
-// Invoice statuses (InvoiceStatus) the mock sets.
+// Invoice statuses (InvoiceStatus) the mock sets, as the strings its
+// records hold.
 const (
-	StatusInQueue      = "IN_QUEUE"
-	StatusInProcessing = "IN_PROCESSING"
-	StatusCreated      = "CREATED"
-	StatusDelivered    = "DELIVERED"
-	StatusRevoked      = "REVOKED"
-	StatusDeclined     = "DECLINED"
-	StatusFailed       = "FAILED"
-	StatusDeleted      = "DELETED"
+	StatusInQueue      = string(invoice.StatusInQueue)
+	StatusInProcessing = string(invoice.StatusInProcessing)
+	StatusCreated      = string(invoice.StatusCreated)
+	StatusDelivered    = string(invoice.StatusDelivered)
+	StatusRevoked      = string(invoice.StatusRevoked)
+	StatusDeclined     = string(invoice.StatusDeclined)
+	StatusFailed       = string(invoice.StatusFailed)
+	StatusDeleted      = string(invoice.StatusDeleted)
 	// StatusCanceled is a registered invoice a FIXED_INVOICE registered
 	// after it replaced (esf-invoice-api.md §4, inferred from the codes
 	// FIXED_CREATED and CANCEL_PARENT_INVOICE).
-	StatusCanceled = "CANCELED"
+	StatusCanceled = string(invoice.StatusCanceled)
 )
 
 // invoiceIDBase makes ids 17-digit numbers, as the real ones are

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/esfkit/esf/invoice"
 	"github.com/esfkit/esf/mockserver/internal/soap"
 )
 
@@ -70,9 +71,15 @@ const (
 	DirectionOutbound = "OUTBOUND"
 )
 
-// Statuses are InvoiceStatus's 14 values, in the WSDL's order.
-var Statuses = []string{"IN_QUEUE", "IN_PROCESSING", "CREATED", "DELIVERED", "CANCELED", "CANCELED_BY_OGD",
-	"CANCELED_BY_SNT_DECLINE", "CANCELED_BY_SNT_REVOKE", "REVOKED", "IMPORTED", "DRAFT", "FAILED", "DELETED", "DECLINED"}
+// Statuses are InvoiceStatus's 14 values, in the WSDL's order
+// (invoice.Statuses).
+var Statuses = func() []string {
+	out := make([]string, len(invoice.Statuses))
+	for i, s := range invoice.Statuses {
+		out[i] = string(s)
+	}
+	return out
+}()
 
 // elem is an element of a content model: simple (typ) or complex (kids).
 type elem struct {
