@@ -478,11 +478,7 @@ func (s *Server) webResetLink(w http.ResponseWriter, r *http.Request, token stri
 // is filled in (?login= fills it too).
 func (s *Server) handleChangeEmailPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	p := s.newPage(w, r, "change-email", "changeEmail.title")
-	login := r.URL.Query().Get("login")
-	if p.Session != nil {
-		login = p.Session.IIN
-	}
-	p.Data = struct{ Login string }{login}
+	p.Data = loginData(p, r)
 	p.Scripts = append(p.Scripts, "change-email.js")
 	s.render(w, r, http.StatusOK, p)
 }
@@ -491,13 +487,18 @@ func (s *Server) handleChangeEmailPage(w http.ResponseWriter, r *http.Request, _
 // login and the account's e-mail; a link goes to that e-mail.
 func (s *Server) handleResetRequestPage(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	p := s.newPage(w, r, "reset-request", "resetRequest.title")
-	login := r.URL.Query().Get("login")
-	if p.Session != nil {
-		login = p.Session.IIN
-	}
-	p.Data = struct{ Login string }{login}
+	p.Data = loginData(p, r)
 	p.Scripts = append(p.Scripts, "reset.js")
 	s.render(w, r, http.StatusOK, p)
+}
+
+// loginData is the data of a page whose form starts with the login: a
+// logged-in person's IIN, else ?login=.
+func loginData(p *page, r *http.Request) struct{ Login string } {
+	if p.Session != nil {
+		return struct{ Login string }{p.Session.IIN}
+	}
+	return struct{ Login string }{r.URL.Query().Get("login")}
 }
 
 // accountData is the account page's data.
