@@ -89,3 +89,27 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkParse: reading a verified agreement back from its signed bytes
+// (Verified.Signed), as the mock does for every agreement of a
+// registration.
+func BenchmarkParse(b *testing.B) {
+	a := newAgreement(b, agreement.Individual, agreement.Russian)
+	ks := signerFor(b, agreement.Individual)
+	s, _ := ks.Signer()
+	signed, err := agreement.Sign(a, s, ks.Certificate, xmlsig.SignOptions{Now: clock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := xmlsig.Verify(signed, xmlsig.VerifyOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(v.Signed)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := agreement.Parse(v.Signed); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

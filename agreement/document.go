@@ -104,6 +104,26 @@ func Parse(data []byte) (*Agreement, error) {
 		return nil, fmt.Errorf("%w: %v", ErrNotAgreement, err)
 	}
 	root := doc.Root()
+	a, err := readAgreement(root)
+	if err != nil {
+		return nil, err
+	}
+	// The wording must be this package's, so that what was signed is what
+	// the agreement says (a document with other terms is not accepted):
+	// the tree XML would render, compared as it is built.
+	want, err := a.tree()
+	if err != nil {
+		return nil, err
+	}
+	if !sameText(want.Root(), root) {
+		return nil, fmt.Errorf("%w: its wording differs from the agreement's", ErrNotAgreement)
+	}
+	return a, nil
+}
+
+// readAgreement reads the agreement root states, without comparing its
+// wording with the package's.
+func readAgreement(root *etree.Element) (*Agreement, error) {
 	if root == nil || root.Tag != "agreement" || root.NamespaceURI() != Namespace {
 		return nil, fmt.Errorf("%w: the document element is not {%s}agreement", ErrNotAgreement, Namespace)
 	}
@@ -148,19 +168,6 @@ func Parse(data []byte) (*Agreement, error) {
 	}
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotAgreement, err)
-	}
-	// The wording must be this package's, so that what was signed is what
-	// the agreement says (a document with other terms is not accepted).
-	canonical, err := a.XML()
-	if err != nil {
-		return nil, err
-	}
-	want := etree.NewDocument()
-	if err := want.ReadFromBytes(canonical); err != nil {
-		return nil, err
-	}
-	if !sameText(want.Root(), root) {
-		return nil, fmt.Errorf("%w: its wording differs from the agreement's", ErrNotAgreement)
 	}
 	return a, nil
 }
