@@ -15,9 +15,14 @@
 // accounts (iin, data), with profile_tins (tin, iin) indexing the TINs of
 // each account's profiles for ProfilesByTIN, kept in step by CreateAccount
 // and UpdateAccount; changes (seq, tin, data), the register's append-only
-// log, read in seq order; requests (id, data); tokens (key, data); and
-// records (kind, key, owner, expires, data) with indexes on (kind, owner)
-// and (kind, expires). esfreg's values are stored as their JSON; a
+// log, read in seq order; requests (id, data), with request_agreements
+// (request_id, seq, agreement, signer, document) holding each request's
+// signed agreements — the agreement's JSON, the signer's certificate as
+// DER, the signed document as it came — so that the documents, most of a
+// request's bytes, are written once and never re-encoded; tokens (key,
+// data); and records (kind, key, owner, expires, data) with indexes on
+// (kind, owner) and (kind, expires). esfreg's values are stored as their
+// JSON (a request's without its agreements); a
 // record's Data as given, its Expires as Unix nanoseconds (NULL when
 // zero; the years 1678 to 2262), and it comes back in UTC. Times inside
 // esfreg's values keep their instant and offset, not their location's

@@ -2,7 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
+
+	"github.com/esfkit/esf/esfreg"
 )
 
 // migration brings the schema from version-1 to version. Its statements
@@ -13,11 +17,13 @@ type migration struct {
 	name     string
 	sqlite   []string
 	postgres []string
+	// then, when set, moves the data after the DDL, in its transaction.
+	then func(ctx context.Context, tx *sql.Tx, s *Store) error
 }
 
 // SchemaVersion is the newest schema version this code knows: Open
 // migrates a database up to it and refuses one beyond it (*VersionError).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations lists every migration in order; migrations[i] has version
 // i+1. Never edit one that has shipped: add the next.
@@ -103,6 +109,93 @@ var migrations = []migration{
 			`CREATE INDEX records_expires ON records (kind, expires) WHERE expires IS NOT NULL`,
 		},
 	},
+	{
+		version: 2,
+		name:    "request_agreements: a request's signed agreements in rows of their own",
+		sqlite: []string{
+			`CREATE TABLE request_agreements (
+				request_id TEXT NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+				seq        INTEGER NOT NULL,
+				agreement  BLOB NOT NULL,
+				signer     BLOB,
+				document   BLOB NOT NULL,
+				PRIMARY KEY (request_id, seq)
+			)`,
+		},
+		postgres: []string{
+			`CREATE TABLE request_agreements (
+				request_id TEXT COLLATE "C" NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+				seq        INTEGER NOT NULL,
+				agreement  BYTEA NOT NULL,
+				signer     BYTEA,
+				document   BYTEA NOT NULL,
+				PRIMARY KEY (request_id, seq)
+			)`,
+		},
+		then: moveAgreements,
+	},
+}
+
+// moveAgreements moves the signed agreements of every request stored by
+// schema version 1, inside the request's JSON, to request_agreements, a
+// batch of requests at a time.
+func moveAgreements(ctx context.Context, sqlTx *sql.Tx, s *Store) error {
+	const batch = 256
+	after := ""
+	for {
+		rows, err := sqlTx.QueryContext(ctx, s.rebind(`SELECT id, data FROM requests WHERE id > ? ORDER BY id LIMIT ?`), after, batch)
+		if err != nil {
+			return err
+		}
+		var todo []esfreg.Request
+		n := 0
+		for rows.Next() {
+			var (
+				id   string
+				data []byte
+			)
+			if err := rows.Scan(&id, &data); err != nil {
+				rows.Close()
+				return err
+			}
+			n, after = n+1, id
+			var r esfreg.Request
+			if err := json.Unmarshal(data, &r); err != nil {
+				rows.Close()
+				return fmt.Errorf("request %s: decode: %w", id, err)
+			}
+			if len(r.Agreements) > 0 {
+				r.ID = id
+				todo = append(todo, r)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range todo {
+			const op = "move agreements"
+			data, err := encodeRequest(op, r)
+			if err != nil {
+				return err
+			}
+			ag, err := agreementRows(op, r.ID, r.Agreements)
+			if err != nil {
+				return err
+			}
+			if _, err := sqlTx.ExecContext(ctx, s.rebind(queries[qUpdateRequest]), data, r.ID); err != nil {
+				return err
+			}
+			for i, row := range ag {
+				if _, err := sqlTx.ExecContext(ctx, s.rebind(queries[qInsertAgreement]), row.args(r.ID, i)...); err != nil {
+					return err
+				}
+			}
+		}
+		if n < batch {
+			return nil
+		}
+	}
 }
 
 // The table of applied migrations, per engine.
@@ -175,6 +268,11 @@ func (s *Store) migrateOne(ctx context.Context) (done bool, err error) {
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return false, s.fail(op, err)
+		}
+	}
+	if m.then != nil {
+		if err := m.then(ctx, tx, s); err != nil {
 			return false, s.fail(op, err)
 		}
 	}

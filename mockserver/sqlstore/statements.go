@@ -23,6 +23,8 @@ const (
 	qInsertRequest
 	qUpdateRequest
 	qRequests
+	qInsertAgreement
+	qDeleteAgreements
 	qToken
 	qInsertToken
 	qUpdateToken
@@ -57,10 +59,17 @@ var queries = [nQueries]string{
 	qChanges:    `SELECT data FROM changes WHERE tin = ? ORDER BY seq`,
 	qAllChanges: `SELECT data FROM changes ORDER BY seq`,
 
-	qRequest:       `SELECT data FROM requests WHERE id = ?`,
+	// A request and its signed agreements: one row each, or the request
+	// alone (NULLs) when it has none.
+	qRequest: `SELECT r.data, a.agreement, a.signer, a.document FROM requests r
+		LEFT JOIN request_agreements a ON a.request_id = r.id WHERE r.id = ? ORDER BY a.seq`,
 	qInsertRequest: `INSERT INTO requests (id, data) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`,
 	qUpdateRequest: `UPDATE requests SET data = ? WHERE id = ?`,
-	qRequests:      `SELECT data FROM requests ORDER BY id`,
+	// The export: Requests puts each request's agreements in seq order.
+	qRequests: `SELECT r.id, r.data, a.seq, a.agreement, a.signer, a.document FROM requests r
+		LEFT JOIN request_agreements a ON a.request_id = r.id ORDER BY r.id`,
+	qInsertAgreement:  `INSERT INTO request_agreements (request_id, seq, agreement, signer, document) VALUES (?, ?, ?, ?, ?)`,
+	qDeleteAgreements: `DELETE FROM request_agreements WHERE request_id = ?`,
 
 	qToken:       `SELECT data FROM tokens WHERE key = ?`,
 	qInsertToken: `INSERT INTO tokens (key, data) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
@@ -78,7 +87,7 @@ var queries = [nQueries]string{
 }
 
 // clearTables is what Clear deletes, children first.
-var clearTables = []string{"profile_tins", "accounts", "changes", "requests", "tokens", "records"}
+var clearTables = []string{"profile_tins", "accounts", "changes", "request_agreements", "requests", "tokens", "records"}
 
 // statements are the queries prepared on one *sql.DB. A Tx runs them
 // through (*sql.Tx).StmtContext, which reuses the statement its

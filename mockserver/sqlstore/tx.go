@@ -337,34 +337,6 @@ func (t *tx) AllChanges() ([]esfreg.Change, error) {
 	return listJSON[esfreg.Change](t, "all changes", qAllChanges)
 }
 
-// CreateRequest implements esfreg.RequestStore.
-func (t *tx) CreateRequest(r esfreg.Request) error {
-	if err := t.writable(); err != nil {
-		return err
-	}
-	data, err := encode("create request", r.ID, r)
-	if err != nil {
-		return err
-	}
-	t.forget(seenKey{q: qRequest, key: r.ID})
-	return t.insert("create request", qInsertRequest, r.ID, data)
-}
-
-// Request implements esfreg.RequestStore.
-func (t *tx) Request(id string) (esfreg.Request, error) {
-	return getJSON[esfreg.Request](t, "request", qRequest, id)
-}
-
-// UpdateRequest implements esfreg.RequestStore.
-func (t *tx) UpdateRequest(id string, update func(*esfreg.Request) error) (esfreg.Request, error) {
-	return putJSON(t, "update request", qRequest, qUpdateRequest, id, update, func(r *esfreg.Request) { r.ID = id })
-}
-
-// Requests implements esfreg.RequestStore.
-func (t *tx) Requests() ([]esfreg.Request, error) {
-	return listJSON[esfreg.Request](t, "requests", qRequests)
-}
-
 // CreateToken implements esfreg.TokenStore.
 func (t *tx) CreateToken(tk esfreg.Token) error {
 	if err := t.writable(); err != nil {

@@ -2,12 +2,16 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/esfkit/esf/certs"
+	"github.com/esfkit/esf/certs/certstest"
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver/mockstore"
 )
@@ -38,8 +42,23 @@ func account(iin string, tins ...string) esfreg.Account {
 	return a
 }
 
+// signer is the certificate of request's second agreement: certstest's
+// committed intermediate CA, which any certificate will do for.
+var signer = sync.OnceValue(func() *certs.Certificate {
+	der, err := certstest.ReadFixture(certstest.FixtureIntermediateCA)
+	if err != nil {
+		panic("storetest: " + err.Error())
+	}
+	c, err := certs.ParseCertificate(der)
+	if err != nil {
+		panic("storetest: " + err.Error())
+	}
+	return c
+})
+
 // request returns a pending request with the slices a copy must not
-// share: profiles, heads replaced, agreements and their documents.
+// share: profiles, heads replaced, agreements and their documents. Its
+// first agreement has no signer, its second one.
 func request(id string) esfreg.Request {
 	date := time.Date(2026, 11, 15, 19, 0, 0, 0, time.UTC)
 	return esfreg.Request{
@@ -55,6 +74,12 @@ func request(id string) esfreg.Request {
 				IIN: "850314312344", FullName: "АХМЕТОВ АРМАН СЕРИКОВИЧ", BIN: "100440123456", IDDocumentIssueDate: date,
 			}},
 			Document: []byte("<signed/>"),
+		}, {
+			Agreement: esfreg.Agreement{Kind: esfreg.AgreementIndividual, Date: date, Requisites: esfreg.Requisites{
+				IIN: "850314312344", FullName: "АХМЕТОВ АРМАН СЕРИКОВИЧ", IDDocumentIssueDate: date,
+			}},
+			Signer:   signer(),
+			Document: []byte("<agreement>второе</agreement>"),
 		}},
 		Profiles:      []esfreg.ProfileType{esfreg.ProfileIndividual, esfreg.ProfileAdminEnterprise},
 		ReplacesHeads: []string{"781130307771"},
@@ -430,6 +455,47 @@ var requestCases = []storeCase{
 			return nil
 		})
 	}},
+	{"AgreementsChange", func(t *testing.T, st mockstore.Store) {
+		// An update may change, drop or add agreements; a request may
+		// have none.
+		none := request("r0")
+		none.Agreements = nil
+		update(t, st, func(tx mockstore.Tx) error {
+			require.NoError(t, tx.CreateRequest(none))
+			return tx.CreateRequest(request("r1"))
+		})
+		want := request("r1")
+		steps := []func(r *esfreg.Request){
+			func(r *esfreg.Request) { r.Agreements[1].Document = []byte("<agreement>другое</agreement>") },
+			func(r *esfreg.Request) { r.Agreements[0].Agreement.Requisites.FullName = "ДРУГОЙ" },
+			func(r *esfreg.Request) { r.Agreements[0].Signer, r.Agreements[1].Signer = signer(), nil },
+			func(r *esfreg.Request) { r.Agreements = r.Agreements[1:] },
+			func(r *esfreg.Request) { r.Agreements = append(r.Agreements, request("x").Agreements...) },
+			func(r *esfreg.Request) { r.Agreements = nil },
+			func(r *esfreg.Request) { r.Agreements = request("x").Agreements },
+		}
+		for i, step := range steps {
+			step(&want)
+			update(t, st, func(tx mockstore.Tx) error {
+				got, err := tx.UpdateRequest("r1", func(r *esfreg.Request) error {
+					step(r)
+					return nil
+				})
+				require.NoError(t, err)
+				require.Equal(t, want, got, "step %d", i)
+				return nil
+			})
+			view(t, st, func(tx mockstore.Tx) error {
+				got, err := tx.Request("r1")
+				require.NoError(t, err)
+				require.Equal(t, want, got, "step %d", i)
+				all, err := tx.Requests()
+				require.NoError(t, err)
+				require.Equal(t, []esfreg.Request{none, want}, all, "step %d", i)
+				return nil
+			})
+		}
+	}},
 	{"Ordered", func(t *testing.T, st mockstore.Store) {
 		update(t, st, func(tx mockstore.Tx) error {
 			for _, id := range shuffled {
@@ -520,4 +586,18 @@ var tokenCases = []storeCase{
 			return nil
 		})
 	}},
+}
+
+// Requests returns n distinct requests with IDs in ascending order, some
+// with two signed agreements (one with a signer), some with none: for a
+// store's own tests, such as of a migration that moves requests.
+func Requests(n int) []esfreg.Request {
+	out := make([]esfreg.Request, n)
+	for i := range out {
+		out[i] = request(fmt.Sprintf("req-%06d", i))
+		if i%3 == 2 {
+			out[i].Agreements = nil
+		}
+	}
+	return out
 }

@@ -2,8 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,16 +67,54 @@ func TestOpen_Migrations(t *testing.T) {
 	c := pgtest.Shared(t)
 	out, err := c.Exec(t.Context(), dsn, `SELECT count(*), max(version) FROM schema_migrations`)
 	require.NoError(t, err)
-	assert.Equal(t, "1|1", out)
-	require.Equal(t, 1, sqlstore.SchemaVersion, "update the expected output")
+	assert.Equal(t, fmt.Sprintf("%d|%d", sqlstore.SchemaVersion, sqlstore.SchemaVersion), out)
 
-	_, err = c.Exec(t.Context(), dsn, `INSERT INTO schema_migrations (version, name) VALUES (2, 'from the future')`)
+	_, err = c.Exec(t.Context(), dsn, fmt.Sprintf(`INSERT INTO schema_migrations (version, name) VALUES (%d, 'from the future')`, sqlstore.SchemaVersion+1))
 	require.NoError(t, err)
 	_, err = postgres.Open(t.Context(), dsn, postgres.Options{})
 	var ve *sqlstore.VersionError
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, 2, ve.Database)
+	assert.Equal(t, sqlstore.SchemaVersion+1, ve.Database)
 	assert.Equal(t, sqlstore.SchemaVersion, ve.Code)
+}
+
+// TestOpen_MovesAgreements: a database of schema version 1 kept each
+// request's signed agreements inside its JSON; version 2 moves them to
+// request_agreements, and every request reads back as it was.
+func TestOpen_MovesAgreements(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	st, err := postgres.Open(t.Context(), dsn, postgres.Options{})
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	c := pgtest.Shared(t)
+	// Back to version 1: migration 2 only added the table.
+	_, err = c.Exec(t.Context(), dsn, `DROP TABLE request_agreements; DELETE FROM schema_migrations WHERE version = 2`)
+	require.NoError(t, err)
+	want := storetest.Requests(300) // more than one batch
+	var insert strings.Builder
+	for _, r := range want {
+		data, err := json.Marshal(r) // version 1's format
+		require.NoError(t, err)
+		fmt.Fprintf(&insert, "INSERT INTO requests (id, data) VALUES ('%s', decode('%s', 'base64'));\n", r.ID, base64.StdEncoding.EncodeToString(data))
+	}
+	_, err = c.Exec(t.Context(), dsn, insert.String())
+	require.NoError(t, err)
+
+	st, err = postgres.Open(t.Context(), dsn, postgres.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	require.NoError(t, st.View(t.Context(), func(tx mockstore.Tx) error {
+		got, err := tx.Requests()
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		one, err := tx.Request(want[4].ID)
+		require.NoError(t, err)
+		require.Equal(t, want[4], one)
+		return nil
+	}))
+	out, err := c.Exec(t.Context(), dsn, `SELECT (SELECT count(*) FROM request_agreements), (SELECT count(*) FROM requests WHERE convert_from(data, 'UTF8') LIKE '%"document"%')`)
+	require.NoError(t, err)
+	assert.Equal(t, "400|0", out, "agreement rows | documents left inside the requests' JSON")
 }
 
 // TestUpdate_RetriesUpToAttempts: a conflict on every attempt ends after

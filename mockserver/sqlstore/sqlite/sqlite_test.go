@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -94,6 +95,43 @@ func TestOpen_Migrations(t *testing.T) {
 	assert.Equal(t, sqlstore.SchemaVersion+1, ve.Database)
 	assert.Equal(t, sqlstore.SchemaVersion, ve.Code)
 	assert.Contains(t, err.Error(), "newer than this program knows")
+}
+
+// TestOpen_MovesAgreements: a database of schema version 1 kept each
+// request's signed agreements inside its JSON; version 2 moves them to
+// request_agreements, and every request reads back as it was.
+func TestOpen_MovesAgreements(t *testing.T) {
+	st, path := open(t, sqlitestore.Options{})
+	require.NoError(t, st.Close())
+	// Back to version 1: migration 2 only added the table.
+	db := rawDB(t, path)
+	_, err := db.Exec(`DROP TABLE request_agreements; DELETE FROM schema_migrations WHERE version = 2`)
+	require.NoError(t, err)
+	want := storetest.Requests(300) // more than one batch
+	for _, r := range want {
+		data, err := json.Marshal(r) // version 1's format
+		require.NoError(t, err)
+		_, err = db.Exec(`INSERT INTO requests (id, data) VALUES (?, ?)`, r.ID, data)
+		require.NoError(t, err)
+	}
+
+	st, err = sqlitestore.Open(t.Context(), path, sqlitestore.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	require.NoError(t, st.View(t.Context(), func(tx mockstore.Tx) error {
+		got, err := tx.Requests()
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		one, err := tx.Request(want[4].ID)
+		require.NoError(t, err)
+		require.Equal(t, want[4], one)
+		return nil
+	}))
+	var rows, inJSON int
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM request_agreements`).Scan(&rows))
+	assert.Equal(t, 200*2, rows)
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM requests WHERE CAST(data AS TEXT) LIKE '%"document"%'`).Scan(&inJSON))
+	assert.Zero(t, inJSON, "documents left inside the requests' JSON")
 }
 
 func TestOpen_NotADatabase(t *testing.T) {
