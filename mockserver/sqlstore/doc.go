@@ -56,6 +56,21 @@
 //     the file is waited for up to the busy timeout. View runs on a pool of
 //     read-only connections and reads a WAL snapshot taken at its first
 //     read, concurrently with the writer.
+//   - SQLite commits in groups (Config.GroupCommit; sqlite.Options.Batch):
+//     Updates that wait for the writer together run their functions one
+//     after the other in one transaction, each in a savepoint of its own,
+//     and commit once. A function that fails or panics is rolled back to
+//     its savepoint and leaves the others alone; Update returns only after
+//     the commit, and if the commit fails every function that would have
+//     committed gets its error and none of their writes is kept; a
+//     database error inside a function fails that Update and runs the
+//     functions before it again in a new transaction (a function may run
+//     more than once, as esfreg.Store allows). Once Updates have queued up
+//     together, the writer waits a moment (Config.GroupCommitWait) for
+//     more to join each batch, and stops waiting as soon as a wait brings
+//     none. A commit costs about as much for many functions as for one:
+//     SQLite writes each page a transaction changed to the WAL once.
+//     GroupStats counts the transactions and functions.
 //   - PostgreSQL runs Update at SERIALIZABLE. When the database aborts a
 //     transaction for a serialization failure or a deadlock (SQLSTATE
 //     40001, 40P01), Update runs the function again in a new transaction,

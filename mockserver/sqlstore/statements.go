@@ -36,6 +36,9 @@ const (
 	qRecordsOf
 	qRecordsOfOwner
 	qDeleteExpired
+	qSavepoint
+	qRelease
+	qRollbackTo
 	nQueries
 )
 
@@ -84,6 +87,11 @@ var queries = [nQueries]string{
 	qRecordsOf:      `SELECT key, owner, expires, data FROM records WHERE kind = ? ORDER BY key`,
 	qRecordsOfOwner: `SELECT key, owner, expires, data FROM records WHERE kind = ? AND owner = ? ORDER BY key`,
 	qDeleteExpired:  `DELETE FROM records WHERE kind = ? AND expires <= ?`,
+
+	// Group commit's bracket around each function of a batch.
+	qSavepoint:  `SAVEPOINT fn`,
+	qRelease:    `RELEASE fn`,
+	qRollbackTo: `ROLLBACK TO fn`,
 }
 
 // clearTables is what Clear deletes, children first.

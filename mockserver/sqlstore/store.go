@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esfkit/esf/mockserver/mockstore"
@@ -66,6 +68,15 @@ type Config struct {
 	// transaction meets a serialization failure or a deadlock; 0 means
 	// 10.
 	Attempts int
+	// GroupCommit, above 1, has Update commit the functions of up to that
+	// many callers waiting for the writer in one transaction, each in a
+	// savepoint of its own (SQLite only; see the package documentation).
+	// 0 or 1 commits each Update alone.
+	GroupCommit int
+	// GroupCommitWait is how long the writer waits for more Updates to
+	// join a batch once it has seen them queue up together; 0 never
+	// waits.
+	GroupCommitWait time.Duration
 }
 
 // Store is a mockstore.Store over database/sql. Open makes one; it is safe
@@ -78,6 +89,17 @@ type Store struct {
 	viewOpts   sql.TxOptions
 	// w and r are the Tx's statements, prepared on db and rdb.
 	w, r *statements
+	// Group commit: Update hands its function to the writer goroutine
+	// through queue, batches of at most batch; quit stops the writer,
+	// which closes stopped. queue is nil without group commit.
+	batch     int
+	wait      time.Duration
+	queue     chan *pending
+	quit      chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
+	// txCount and fnCount are GroupStats.
+	txCount, fnCount atomic.Int64
 }
 
 var _ mockstore.Store = (*Store)(nil)
@@ -123,11 +145,24 @@ func Open(ctx context.Context, c Config) (_ *Store, err error) {
 	} else if s.r, err = s.prepare(ctx, s.rdb); err != nil {
 		return nil, err
 	}
+	if c.GroupCommit > 1 {
+		if c.Dialect.Engine != SQLite {
+			return nil, fmt.Errorf("sqlstore: group commit is for SQLite, not %v", c.Dialect.Engine)
+		}
+		s.batch, s.wait = c.GroupCommit, c.GroupCommitWait
+		s.queue, s.quit, s.stopped = make(chan *pending), make(chan struct{}), make(chan struct{})
+		go s.writer()
+	}
 	return s, nil
 }
 
-// Close closes the prepared statements and the databases.
+// Close stops the writer of group commit (an Update it has taken still
+// commits) and closes the prepared statements and the databases.
 func (s *Store) Close() error {
+	if s.queue != nil {
+		s.closeOnce.Do(func() { close(s.quit) })
+		<-s.stopped
+	}
 	var errs []error
 	for _, st := range []*statements{s.w, s.r} {
 		if st == nil || (st == s.r && s.r == s.w) {
@@ -158,8 +193,12 @@ func (s *Store) Close() error {
 // fn again in a new transaction, up to Config.Attempts times in all, after
 // a short random pause.
 func (s *Store) Update(ctx context.Context, fn func(tx mockstore.Tx) error) error {
+	attempt1 := s.update
+	if s.queue != nil {
+		attempt1 = s.groupUpdate
+	}
 	for attempt := 1; ; attempt++ {
-		err := s.update(ctx, fn)
+		err := attempt1(ctx, fn)
 		if err == nil || attempt >= s.attempts || reasonOf(err) != ReasonConflict {
 			return err
 		}

@@ -32,8 +32,9 @@ type tx struct {
 	// unless this transaction wrote it: every write forgets the rows it
 	// touches.
 	seen map[seenKey]seenRow
-	// bound are the statements bound to the transaction so far.
-	bound [nQueries]*sql.Stmt
+	// bound are the statements bound to the transaction so far, shared
+	// by the functions of a group commit's batch.
+	bound *[nQueries]*sql.Stmt
 }
 
 // seenKey names a row the transaction read: by the statement that reads
@@ -83,6 +84,9 @@ var _ mockstore.Tx = (*tx)(nil)
 // stmt returns statement q bound to the transaction, once per
 // transaction.
 func (t *tx) stmt(q query) *sql.Stmt {
+	if t.bound == nil {
+		t.bound = new([nQueries]*sql.Stmt)
+	}
 	if t.bound[q] == nil {
 		t.bound[q] = t.tx.StmtContext(t.ctx, t.st[q])
 	}

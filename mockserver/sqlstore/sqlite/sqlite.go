@@ -8,9 +8,12 @@
 //
 // The database runs in WAL mode. Update's transactions go through one
 // writer connection and begin with BEGIN IMMEDIATE, so writers queue in
-// the process (database/sql's pool) and never meet SQLITE_BUSY from each
-// other; View's go through a pool of read-only connections and read a
-// snapshot while a write runs. busy_timeout covers another process holding
+// the process and never meet SQLITE_BUSY from each other; Updates that
+// wait for the writer together commit as one transaction, each in a
+// savepoint of its own (group commit, Options.Batch: see the sqlstore
+// package), which under load costs each a fraction of a commit. View's go
+// through a pool of read-only connections and read a snapshot while a
+// write runs. busy_timeout covers another process holding
 // the file (the sqlite3 shell, a backup); foreign keys are on.
 //
 // Durability: a committed Update is in the WAL file before Update
@@ -21,7 +24,7 @@
 // transactions committed before it (never corrupting the database).
 // Options.FullSync sets synchronous=FULL: every commit waits for an fsync
 // of the WAL, and a power loss loses nothing committed, at the cost of one
-// fsync per Update.
+// fsync per commit (per batch of Updates).
 //
 // A full disk (or a database at Options.MaxSize) and an I/O error surface
 // from Update as a *sqlstore.Error with ReasonFull or ReasonIO, after the
@@ -64,7 +67,24 @@ type Options struct {
 	// empty schema takes 68 KiB; a smaller limit fails Open. A database
 	// already larger is not shrunk.
 	MaxSize int64
+	// Batch is how many Updates waiting for the writer may commit
+	// together, each in a savepoint of its own (group commit; see the
+	// sqlstore package): 0 means DefaultBatch, 1 commits every Update
+	// alone.
+	Batch int
+	// BatchWait is how long the writer, once it has seen Updates queue
+	// up together, waits for more to join each batch; it stops waiting
+	// as soon as a wait brings none. 0 means DefaultBatchWait; negative,
+	// never wait.
+	BatchWait time.Duration
 }
+
+// DefaultBatch is Options.Batch's default: an Update shares its commit
+// with at most 31 others that were waiting for the writer with it.
+const DefaultBatch = 32
+
+// DefaultBatchWait is Options.BatchWait's default.
+const DefaultBatchWait = 500 * time.Microsecond
 
 // Open opens (creating if need be) the SQLite database at path, migrates
 // it to sqlstore.SchemaVersion and returns the Store. path is a file name,
@@ -135,10 +155,23 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 
+	batch := o.Batch
+	if batch <= 0 {
+		batch = DefaultBatch
+	}
+	wait := o.BatchWait
+	switch {
+	case wait == 0:
+		wait = DefaultBatchWait
+	case wait < 0:
+		wait = 0
+	}
 	st, err := sqlstore.Open(ctx, sqlstore.Config{
-		Dialect: Dialect,
-		DB:      writer,
-		ReadDB:  reader,
+		Dialect:         Dialect,
+		DB:              writer,
+		ReadDB:          reader,
+		GroupCommit:     batch,
+		GroupCommitWait: wait,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
