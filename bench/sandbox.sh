@@ -7,7 +7,10 @@
 #   - two sandboxes run side by side: one empty, one populated with
 #     ACCOUNTS accounts (esf mock populate); the rounds alternate between
 #     them (empty round 1, full round 1, full round 2, empty round 2, …),
-#     ROUNDS rounds (at least 5);
+#     ROUNDS rounds (at least 5), after one warm-up run of each flow on
+#     each side that is not counted (a fresh process fills its caches —
+#     parsed and verified certificates, SQLite's pages, the heap — in its
+#     first requests);
 #   - the figure is the mock's CPU time per flow (utime+stime of the mock's
 #     process over the timed phase, from /proc, esf mock load
 #     --server-pid), and the capacity it implies on this machine's cores:
@@ -18,14 +21,14 @@
 #     flow, and the start-up time and RSS of the full sandbox.
 #
 #   bash bench/sandbox.sh
-#   ROUNDS=5 ACCOUNTS=100000 C=32 bash bench/sandbox.sh
+#   ROUNDS=7 ACCOUNTS=100000 C=32 bash bench/sandbox.sh
 #
 # Everything is on loopback: no network.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-7}
 ACCOUNTS=${ACCOUNTS:-100000}
 C=${C:-32}
 NSESS=${NSESS:-2000}
@@ -79,6 +82,12 @@ run() { # side flow n
 	"$esf" mock load --url "${!url}" --flow "$flow" --n "$n" --c "$C" --server-pid "${!pid}" 2>>"$tmp/load.err" |
 		python3 -c "import json,sys; r=json.load(sys.stdin); print('$side', '$flow', r['server_cpu_ms_per_flow'], r['req_p99_ms'], r['per_second'], r['errors'], r['p99_ms'])"
 }
+
+echo "== warm-up (not counted)"
+for side in empty full; do
+	run "$side" session $((NSESS / 4)) >/dev/null
+	run "$side" registration $((NREG / 4)) >/dev/null
+done
 
 for ((i = 1; i <= ROUNDS; i++)); do
 	if ((i % 2)); then order="empty full"; else order="full empty"; fi

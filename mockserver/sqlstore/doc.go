@@ -28,6 +28,12 @@
 // esfreg's values keep their instant and offset, not their location's
 // name: compare them with time.Time.Equal.
 //
+// A Tx keeps the rows it has read (a second read of one asks the
+// database nothing; every write forgets the rows it touches), and the
+// Store remembers the accounts it decoded last, by their bytes: an
+// account read again with the same bytes is not decoded again. Values go
+// in and come out as copies.
+//
 // Every statement of a Tx is prepared once per connection and looks rows
 // up by a key or an index range: Account, Token, Record, InsertRecord,
 // PutRecord and DeleteRecord by primary key. Only the exports (Accounts,

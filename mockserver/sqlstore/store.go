@@ -100,6 +100,8 @@ type Store struct {
 	closeOnce sync.Once
 	// txCount and fnCount are GroupStats.
 	txCount, fnCount atomic.Int64
+	// memo holds values decoded in earlier transactions.
+	memo decodeMemo
 }
 
 var _ mockstore.Store = (*Store)(nil)

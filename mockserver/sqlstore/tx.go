@@ -161,12 +161,20 @@ func getJSON[T any](t *tx, op string, q query, key string) (T, error) {
 	if c, ok := row.value.(cloner[T]); ok {
 		return c.Clone(), nil
 	}
+	if _, ok := any(v).(cloner[T]); ok {
+		if m, ok := t.s.memo.get(sk, row.data); ok {
+			row.value = m // the memo's copy, never handed out
+			t.remember(sk, row)
+			return m.(cloner[T]).Clone(), nil
+		}
+	}
 	if err := json.Unmarshal(row.data, &v); err != nil {
 		return v, fmt.Errorf("sqlstore: %s %s: decode: %w", op, key, err)
 	}
 	if c, ok := any(v).(cloner[T]); ok {
 		row.value = c.Clone()
 		t.remember(sk, row)
+		t.s.memo.put(sk, row.data, row.value)
 	}
 	return v, nil
 }

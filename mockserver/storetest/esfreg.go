@@ -194,6 +194,19 @@ var accountCases = []storeCase{
 			require.Equal(t, want.Profiles[1:], ps)
 			return nil
 		})
+		// Transaction after transaction: what one caller does with its
+		// copy is not what the next one reads (a store may remember what
+		// it decoded).
+		for i := range 3 {
+			view(t, st, func(tx mockstore.Tx) error {
+				got, err := tx.Account(want.IIN)
+				require.NoError(t, err)
+				require.Equal(t, want, got, "read %d", i)
+				got.Profiles[0].Status, got.Email = "CHANGED", "changed"
+				got.Profiles = append(got.Profiles[:1], got.Profiles[0])
+				return nil
+			})
+		}
 	}},
 	{"Update", func(t *testing.T, st mockstore.Store) {
 		a := account("850314312344", "850314312344")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver/mockstore"
 	sqlitestore "github.com/esfkit/esf/mockserver/sqlstore/sqlite"
 )
@@ -126,5 +127,29 @@ func BenchmarkUpdateConcurrent(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkAccountView: one account read per View, as each of a session's
+// calls reads the user's account.
+func BenchmarkAccountView(b *testing.B) {
+	st, _ := open(b, sqlitestore.Options{})
+	b.Cleanup(func() { st.Close() })
+	ctx := b.Context()
+	a := esfreg.Account{IIN: "850314312344", Email: "user@example.kz", PasswordHash: "$2a$04$0123456789012345678901uJnbo6i1Xn2cM3Uc7gG2QmUCH3E0m7S",
+		FullName: "ТЕСТОВ ТЕСТ ТЕСТОВИЧ", IDDocumentNumber: "043512345", IDDocumentIssueDate: "19.11.2014", IDDocumentIssuer: "МВД РК",
+		Address: "010000, Казахстан, г. Астана, ул. Мира 4", Status: esfreg.StatusActive, CreatedAt: record.Expires}
+	for _, tin := range []string{"850314312344", "100440123456"} {
+		require.NoError(b, a.AddProfile(esfreg.Profile{IIN: a.IIN, TIN: tin, Type: esfreg.ProfileIndividual}, record.Expires))
+	}
+	require.NoError(b, st.Update(ctx, func(tx mockstore.Tx) error { return tx.CreateAccount(a) }))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := st.View(ctx, func(tx mockstore.Tx) error {
+			_, err := tx.Account(a.IIN)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
