@@ -22,6 +22,14 @@
 #
 #   bash bench/sandbox.sh
 #   ROUNDS=7 ACCOUNTS=100000 C=32 bash bench/sandbox.sh
+#   REV=4c4cff9 bash bench/sandbox.sh   # this tree beside the build of REV
+#
+# With REV, the mock built from git revision REV serves two more
+# sandboxes (base-empty, base-full), populated alike, and every round
+# runs all four in an order that alternates between the builds, so that
+# a before/after comparison holds even while the machine's speed drifts;
+# the same load generator (this tree's) drives them all, and the summary
+# gives this build's CPU per flow over REV's.
 #
 # Everything is on loopback: no network.
 set -euo pipefail
@@ -46,12 +54,19 @@ trap cleanup EXIT
 
 go build -o "$tmp/esf" ./cmd/esf
 esf=$tmp/esf
+REV=${REV:-}
+if [[ -n $REV ]]; then
+	mkdir "$tmp/base"
+	git archive "$REV" | tar -x -C "$tmp/base"
+	(cd "$tmp/base" && go build -o "$tmp/esf-base" ./cmd/esf)
+fi
 
-# serve NAME: starts a sandbox on DB $tmp/NAME.db; sets url_NAME, pid_NAME.
+# serve NAME [BINARY]: starts a sandbox on DB $tmp/NAME.db; sets url_NAME,
+# pid_NAME.
 serve() {
-	local name=$1 start end
+	local name=$1 bin=${2:-$esf} start end
 	start=$(date +%s.%N)
-	"$esf" mock serve --addr 127.0.0.1:0 --state "$tmp/$name.db" --log-level error >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	"$bin" mock serve --addr 127.0.0.1:0 --state "$tmp/$name.db" --log-level error >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	local pid=$!
 	pids+=("$pid")
 	until grep -q '^listening on' "$tmp/$name.out" 2>/dev/null; do
@@ -66,15 +81,29 @@ serve() {
 
 rss() { awk '/VmRSS/ {print $2/1024 " MB"}' "/proc/$1/status"; }
 
+sides="empty full"
 serve empty
 serve full
-echo "== populating the full sandbox with $ACCOUNTS accounts"
-"$esf" mock populate --url "$url_full" --accounts "$ACCOUNTS" >"$tmp/populate.json"
-cat "$tmp/populate.json"
+if [[ -n $REV ]]; then
+	sides="empty full base_empty base_full"
+	serve base_empty "$tmp/esf-base"
+	serve base_full "$tmp/esf-base"
+fi
+for full in full ${REV:+base_full}; do
+	url=url_$full
+	echo "== populating $full with $ACCOUNTS accounts"
+	"$esf" mock populate --url "${!url}" --accounts "$ACCOUNTS" >"$tmp/populate.json"
+	cat "$tmp/populate.json"
+done
 # Restart the full sandbox: its start-up with ACCOUNTS accounts.
 kill "$pid_full"; wait "$pid_full" 2>/dev/null || true
 serve full
 echo "start-up with $ACCOUNTS accounts: ${startup_full} s (listening line after exec), RSS $(rss "$pid_full")"
+if [[ -n $REV ]]; then
+	kill "$pid_base_full"; wait "$pid_base_full" 2>/dev/null || true
+	serve base_full "$tmp/esf-base"
+	echo "$REV: start-up with $ACCOUNTS accounts: ${startup_base_full} s, RSS $(rss "$pid_base_full")"
+fi
 
 run() { # side flow n
 	local side=$1 flow=$2 n=$3 url pid
@@ -84,13 +113,16 @@ run() { # side flow n
 }
 
 echo "== warm-up (not counted)"
-for side in empty full; do
+for side in $sides; do
 	run "$side" session $((NSESS / 4)) >/dev/null
 	run "$side" registration $((NREG / 4)) >/dev/null
 done
 
 for ((i = 1; i <= ROUNDS; i++)); do
 	if ((i % 2)); then order="empty full"; else order="full empty"; fi
+	if [[ -n $REV ]]; then
+		if ((i % 2)); then order="empty base_empty base_full full"; else order="base_full full empty base_empty"; fi
+	fi
 	for side in $order; do
 		run "$side" session "$NSESS"
 		run "$side" registration "$NREG"
@@ -98,18 +130,22 @@ for ((i = 1; i <= ROUNDS; i++)); do
 done | tee "$tmp/rounds.txt"
 
 echo "RSS after the rounds: empty $(rss "$pid_empty"), full $(rss "$pid_full"); database files: empty $(du -sh "$tmp/empty.db"* | awk '{s=s $1 " "} END {print s}'), full $(du -sh "$tmp/full.db"* | awk '{s=s $1 " "} END {print s}')"
-python3 - "$tmp/rounds.txt" "$CORES" <<'PY'
+python3 - "$tmp/rounds.txt" "$CORES" "$sides" "$REV" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-cores = int(sys.argv[2])
-print(f"{'side':6} {'flow':13} {'CPU ms/flow min':>15} {'median':>8} {'capacity/s (median)':>20} {'request p99 ms':>15} {'flow p99 ms':>12} {'errors':>7}")
-med = {}
-for side in ("empty", "full"):
+cores = int(sys.argv[2]); sides = sys.argv[3].split(); rev = sys.argv[4]
+print(f"{'side':10} {'flow':13} {'CPU ms/flow min':>15} {'median':>8} {'capacity/s (median)':>20} {'request p99 ms':>15} {'flow p99 ms':>12} {'errors':>7}")
+med = {}; mins = {}
+for side in sides:
     for flow in ("session", "registration"):
         r = [x for x in rows if x[0] == side and x[1] == flow]
         cpu = [float(x[2]) for x in r]; p99 = [float(x[3]) for x in r]; fp99 = [float(x[6]) for x in r]; errs = sum(int(x[5]) for x in r)
-        m = statistics.median(cpu); med[side, flow] = m
-        print(f"{side:6} {flow:13} {min(cpu):15.3f} {m:8.3f} {cores*1000/m:20.0f} {statistics.median(p99):15.1f} {statistics.median(fp99):12.1f} {errs:7d}")
+        m = statistics.median(cpu); med[side, flow] = m; mins[side, flow] = min(cpu)
+        print(f"{side:10} {flow:13} {min(cpu):15.3f} {m:8.3f} {cores*1000/m:20.0f} {statistics.median(p99):15.1f} {statistics.median(fp99):12.1f} {errs:7d}")
 for flow in ("session", "registration"):
     print(f"{flow}: full/empty capacity ratio (medians) {med['empty', flow]/med['full', flow]:.2f}")
+if rev:
+    for side in ("empty", "full"):
+        for flow in ("session", "registration"):
+            print(f"{side} {flow}: CPU per flow, this tree / {rev}: median {med[side, flow]/med['base_'+side, flow]:.3f}, min {mins[side, flow]/mins['base_'+side, flow]:.3f}")
 PY

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,13 +58,13 @@ type jsonChecker struct {
 
 // pathStep is one step of the path: an object's key, or an array's index.
 type pathStep struct {
-	key   string
+	key   []byte
 	index int // -1 for a key
 }
 
 // pathTo returns the path of key in the object being read, whose own
 // step is c.path's last, as "form.email" or "signed[1].kind".
-func (c *jsonChecker) pathTo(key string) string {
+func (c *jsonChecker) pathTo(key []byte) string {
 	var b strings.Builder
 	for _, s := range c.path[:len(c.path)-1] {
 		if s.index >= 0 {
@@ -73,12 +74,12 @@ func (c *jsonChecker) pathTo(key string) string {
 		if b.Len() > 0 {
 			b.WriteByte('.')
 		}
-		b.WriteString(s.key)
+		b.Write(s.key)
 	}
 	if b.Len() > 0 {
 		b.WriteByte('.')
 	}
-	b.WriteString(key)
+	b.Write(key)
 	return b.String()
 }
 
@@ -134,7 +135,7 @@ func (c *jsonChecker) object(depth int) error {
 		return nil
 	}
 	var (
-		few  [8]string
+		few  [8][]byte
 		keys = few[:0]
 		seen map[string]bool
 	)
@@ -153,13 +154,13 @@ func (c *jsonChecker) object(depth int) error {
 		}
 		switch {
 		case seen != nil:
-			if seen[key] {
+			if seen[string(key)] {
 				return &duplicateKeyError{Path: c.pathTo(key)}
 			}
-			seen[key] = true
+			seen[string(key)] = true
 		default:
 			for _, k := range keys {
-				if k == key {
+				if bytes.Equal(k, key) {
 					return &duplicateKeyError{Path: c.pathTo(key)}
 				}
 			}
@@ -169,9 +170,9 @@ func (c *jsonChecker) object(depth int) error {
 			}
 			seen = make(map[string]bool, 2*len(few))
 			for _, k := range keys {
-				seen[k] = true
+				seen[string(k)] = true
 			}
-			seen[key] = true
+			seen[string(key)] = true
 		}
 		if c.next() != ':' {
 			return errJSONSyntax
@@ -267,21 +268,22 @@ func isHex(b byte) bool {
 
 // jsonKey returns the key a string literal names, as encoding/json
 // decodes it: in place when it has no escape and is valid UTF-8.
-func jsonKey(raw []byte) (string, error) {
+func jsonKey(raw []byte) ([]byte, error) {
 	inner := raw[1 : len(raw)-1]
-	if !strings.ContainsRune(string(inner), '\\') && utf8.Valid(inner) {
-		return string(inner), nil
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return inner, nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", errJSONSyntax
+		return nil, errJSONSyntax
 	}
-	return s, nil
+	return []byte(s), nil
 }
 
 // literal reads true, false or null.
 func (c *jsonChecker) literal(word string) error {
-	if !strings.HasPrefix(string(c.data[c.i:]), word) {
+	rest := c.data[c.i:]
+	if len(rest) < len(word) || string(rest[:len(word)]) != word {
 		return errJSONSyntax
 	}
 	c.i += len(word)

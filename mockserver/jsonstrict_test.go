@@ -114,6 +114,25 @@ func TestCheckJSONKeys(t *testing.T) {
 	assert.Equal(t, errJSONTooDeep, checkJSONKeys([]byte(strings.Repeat("[", 65))))
 }
 
+// TestCheckJSONKeysReadsInPlace: a body is read without copying it, in
+// time linear in its size — a bulk import is megabytes of objects whose
+// values are numbers and literals.
+func TestCheckJSONKeysReadsInPlace(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 2000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"active":true,"blocked":false,"note":null,"n":-12.5e3,"name":"x"}`)
+	}
+	b.WriteString("]")
+	body := []byte(b.String())
+	require.NoError(t, checkJSONKeys(body))
+	allocs := testing.AllocsPerRun(5, func() { _ = checkJSONKeys(body) })
+	assert.LessOrEqual(t, allocs, 10.0, "allocations for 2,000 objects")
+}
+
 // FuzzCheckJSONKeys holds checkJSONKeys to tokenCheckJSONKeys on any
 // input.
 func FuzzCheckJSONKeys(f *testing.F) {

@@ -124,6 +124,12 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	// 1,000 frames; the file is cut back to 64 MiB after a checkpoint.
 	w.Add("_pragma", "wal_autocheckpoint(16384)")
 	w.Add("_pragma", "journal_size_limit(67108864)")
+	// Group commit runs each Update of a batch in a savepoint, whose undo
+	// pages go to a statement journal: keep it in memory, not in a file
+	// of the temporary directory once past 64 KiB (a bulk import writes
+	// thousands of pages in one Update), so that the mock needs no
+	// writable temporary directory.
+	w.Add("_pragma", "temp_store(memory)")
 	if o.MaxSize > 0 {
 		// With the default page size of 4096 bytes.
 		w.Add("_pragma", "max_page_count("+strconv.FormatInt(max(o.MaxSize/4096, 1), 10)+")")
