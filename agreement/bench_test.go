@@ -12,6 +12,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/esfkit/esf/agreement"
+	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/xmlsig"
 )
 
@@ -50,13 +51,7 @@ func BenchmarkSign(b *testing.B) {
 // without the chain) and xmlsig.Verify alone, beside goxmldsig's own
 // Validate of the same document.
 func BenchmarkVerify(b *testing.B) {
-	a := newAgreement(b, agreement.Individual, agreement.Russian)
-	ks := signerFor(b, agreement.Individual)
-	s, _ := ks.Signer()
-	signed, err := agreement.Sign(a, s, ks.Certificate, xmlsig.SignOptions{Now: clock})
-	if err != nil {
-		b.Fatal(err)
-	}
+	signed, ks := signedIndividual(b)
 	pol := policy(b)
 	b.Run("agreement.Verify with chain", func(b *testing.B) {
 		b.ReportAllocs()
@@ -94,13 +89,7 @@ func BenchmarkVerify(b *testing.B) {
 // (Verified.Signed), as the mock does for every agreement of a
 // registration.
 func BenchmarkParse(b *testing.B) {
-	a := newAgreement(b, agreement.Individual, agreement.Russian)
-	ks := signerFor(b, agreement.Individual)
-	s, _ := ks.Signer()
-	signed, err := agreement.Sign(a, s, ks.Certificate, xmlsig.SignOptions{Now: clock})
-	if err != nil {
-		b.Fatal(err)
-	}
+	signed, _ := signedIndividual(b)
 	v, err := xmlsig.Verify(signed, xmlsig.VerifyOptions{})
 	if err != nil {
 		b.Fatal(err)
@@ -112,4 +101,21 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// signedIndividual returns an individual's agreement signed with the
+// committed fixture key, and that key store.
+func signedIndividual(b *testing.B) ([]byte, *certs.KeyStore) {
+	b.Helper()
+	a := newAgreement(b, agreement.Individual, agreement.Russian)
+	ks := signerFor(b, agreement.Individual)
+	s, err := ks.Signer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	signed, err := agreement.Sign(a, s, ks.Certificate, xmlsig.SignOptions{Now: clock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return signed, ks
 }

@@ -603,7 +603,8 @@ var tokenCases = []storeCase{
 
 // Requests returns n distinct requests with IDs in ascending order, some
 // with two signed agreements (one with a signer), some with none: for a
-// store's own tests, such as of a migration that moves requests.
+// store's own tests, such as of a migration that moves requests
+// (RequireRequests reads them back).
 func Requests(n int) []esfreg.Request {
 	out := make([]esfreg.Request, n)
 	for i := range out {
@@ -613,4 +614,21 @@ func Requests(n int) []esfreg.Request {
 		}
 	}
 	return out
+}
+
+// RequireRequests requires st to hold exactly want, as Requests returns
+// them: through the export and one by one.
+func RequireRequests(t *testing.T, st mockstore.Store, want []esfreg.Request) {
+	t.Helper()
+	view(t, st, func(tx mockstore.Tx) error {
+		got, err := tx.Requests()
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		for _, r := range want {
+			one, err := tx.Request(r.ID)
+			require.NoError(t, err)
+			require.Equal(t, r, one)
+		}
+		return nil
+	})
 }

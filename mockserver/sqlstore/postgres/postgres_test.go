@@ -103,15 +103,7 @@ func TestOpen_MovesAgreements(t *testing.T) {
 	st, err = postgres.Open(t.Context(), dsn, postgres.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	require.NoError(t, st.View(t.Context(), func(tx mockstore.Tx) error {
-		got, err := tx.Requests()
-		require.NoError(t, err)
-		require.Equal(t, want, got)
-		one, err := tx.Request(want[4].ID)
-		require.NoError(t, err)
-		require.Equal(t, want[4], one)
-		return nil
-	}))
+	storetest.RequireRequests(t, st, want)
 	out, err := c.Exec(t.Context(), dsn, `SELECT (SELECT count(*) FROM request_agreements), (SELECT count(*) FROM requests WHERE convert_from(data, 'UTF8') LIKE '%"document"%')`)
 	require.NoError(t, err)
 	assert.Equal(t, "400|0", out, "agreement rows | documents left inside the requests' JSON")

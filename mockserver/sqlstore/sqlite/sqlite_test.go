@@ -118,15 +118,7 @@ func TestOpen_MovesAgreements(t *testing.T) {
 	st, err = sqlitestore.Open(t.Context(), path, sqlitestore.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	require.NoError(t, st.View(t.Context(), func(tx mockstore.Tx) error {
-		got, err := tx.Requests()
-		require.NoError(t, err)
-		require.Equal(t, want, got)
-		one, err := tx.Request(want[4].ID)
-		require.NoError(t, err)
-		require.Equal(t, want[4], one)
-		return nil
-	}))
+	storetest.RequireRequests(t, st, want)
 	var rows, inJSON int
 	require.NoError(t, db.QueryRow(`SELECT count(*) FROM request_agreements`).Scan(&rows))
 	assert.Equal(t, 200*2, rows)
