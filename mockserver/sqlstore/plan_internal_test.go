@@ -50,3 +50,12 @@ func TestQueryPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupCommitIsForSQLite: Open refuses group commit on PostgreSQL
+// before it touches the database.
+func TestGroupCommitIsForSQLite(t *testing.T) {
+	c, err := sqlite.NewConnector("file:" + filepath.Join(t.TempDir(), "unused.db"))
+	require.NoError(t, err)
+	_, err = Open(t.Context(), Config{Dialect: Dialect{Engine: PostgreSQL}, DB: sql.OpenDB(c), GroupCommit: 2})
+	require.ErrorContains(t, err, "group commit is for SQLite")
+}

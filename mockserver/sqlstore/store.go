@@ -113,6 +113,13 @@ func Open(ctx context.Context, c Config) (_ *Store, err error) {
 	if c.DB == nil {
 		return nil, errors.New("sqlstore: Config.DB is nil")
 	}
+	if c.GroupCommit > 1 && c.Dialect.Engine != SQLite {
+		c.DB.Close() //nolint:errcheck // Open owns the databases, and fails
+		if c.ReadDB != nil && c.ReadDB != c.DB {
+			c.ReadDB.Close() //nolint:errcheck
+		}
+		return nil, fmt.Errorf("sqlstore: group commit is for SQLite, not %v", c.Dialect.Engine)
+	}
 	s := &Store{dialect: c.Dialect, db: c.DB, rdb: c.ReadDB, attempts: c.Attempts}
 	defer func() {
 		if err != nil {
@@ -148,9 +155,6 @@ func Open(ctx context.Context, c Config) (_ *Store, err error) {
 		return nil, err
 	}
 	if c.GroupCommit > 1 {
-		if c.Dialect.Engine != SQLite {
-			return nil, fmt.Errorf("sqlstore: group commit is for SQLite, not %v", c.Dialect.Engine)
-		}
 		s.batch, s.wait = c.GroupCommit, c.GroupCommitWait
 		s.queue, s.quit, s.stopped = make(chan *pending), make(chan struct{}), make(chan struct{})
 		go s.writer()
