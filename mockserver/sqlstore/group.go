@@ -46,11 +46,14 @@ type GroupStats struct {
 	// Functions is how many Update functions it ran (again, after a
 	// batch was rolled back, counting twice).
 	Functions int64
+	// Waiting is how many Updates are queued for the writer now, not yet
+	// taken.
+	Waiting int64
 }
 
 // GroupStats returns the counts of group commit; zero without it.
 func (s *Store) GroupStats() GroupStats {
-	return GroupStats{Transactions: s.txCount.Load(), Functions: s.fnCount.Load()}
+	return GroupStats{Transactions: s.txCount.Load(), Functions: s.fnCount.Load(), Waiting: int64(len(s.queue))}
 }
 
 // pending is one Update waiting for the writer.
@@ -72,15 +75,29 @@ var errClosed = errors.New("store closed")
 func (s *Store) groupUpdate(ctx context.Context, fn func(tx mockstore.Tx) error) error {
 	p := &pending{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
+	case <-s.quit:
+		return s.fail("update", errClosed)
+	default:
+	}
+	select {
 	case s.queue <- p:
 	case <-s.quit:
 		return s.fail("update", errClosed)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	// The writer has fn: wait for it even if ctx ends, so that fn never
-	// runs after Update returned.
-	<-p.done
+	// fn is queued: wait for its answer even if ctx ends, so that fn never
+	// runs after Update returned — unless the writer stopped without
+	// taking it (Close), which it then never will.
+	select {
+	case <-p.done:
+	case <-s.stopped:
+		select {
+		case <-p.done:
+		default:
+			return s.fail("update", errClosed)
+		}
+	}
 	if p.panicked {
 		panic(p.panicVal)
 	}

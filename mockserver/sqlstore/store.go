@@ -79,6 +79,10 @@ type Config struct {
 	GroupCommitWait time.Duration
 }
 
+// queueSize is how many Updates may wait for group commit's writer in
+// its queue; more wait to be queued.
+const queueSize = 1024
+
 // Store is a mockstore.Store over database/sql. Open makes one; it is safe
 // for concurrent use.
 type Store struct {
@@ -91,7 +95,8 @@ type Store struct {
 	w, r *statements
 	// Group commit: Update hands its function to the writer goroutine
 	// through queue, batches of at most batch; quit stops the writer,
-	// which closes stopped. queue is nil without group commit.
+	// which closes stopped (what is still queued then is refused). queue
+	// is nil without group commit.
 	batch     int
 	wait      time.Duration
 	queue     chan *pending
@@ -156,14 +161,17 @@ func Open(ctx context.Context, c Config) (_ *Store, err error) {
 	}
 	if c.GroupCommit > 1 {
 		s.batch, s.wait = c.GroupCommit, c.GroupCommitWait
-		s.queue, s.quit, s.stopped = make(chan *pending), make(chan struct{}), make(chan struct{})
+		// Queued in arrival order; a caller beyond the buffer waits to
+		// be queued.
+		s.queue, s.quit, s.stopped = make(chan *pending, queueSize), make(chan struct{}), make(chan struct{})
 		go s.writer()
 	}
 	return s, nil
 }
 
-// Close stops the writer of group commit (an Update it has taken still
-// commits) and closes the prepared statements and the databases.
+// Close stops the writer of group commit (a batch it has taken still
+// commits; Updates still queued are refused) and closes the prepared
+// statements and the databases.
 func (s *Store) Close() error {
 	if s.queue != nil {
 		s.closeOnce.Do(func() { close(s.quit) })

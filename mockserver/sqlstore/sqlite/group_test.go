@@ -21,7 +21,8 @@ import (
 type panicked struct{ value any }
 
 // batch runs fns as Updates queued, in order, behind one that holds the
-// writer until they all wait: the writer then runs them as one batch.
+// writer until they all wait (GroupStats.Waiting): the writer then runs
+// them as one batch.
 // It returns each one's error, or a panicked.
 func batch(t *testing.T, st *sqlstore.Store, fns ...func(tx mockstore.Tx) error) []any {
 	t.Helper()
@@ -57,9 +58,8 @@ func batchIn(t *testing.T, st *sqlstore.Store, ctxs []context.Context, fns ...fu
 			}()
 			out[i] = st.Update(ctx, fn)
 		})
-		time.Sleep(10 * time.Millisecond) // queued in this order
+		waitFor(t, st, int64(i+1)) // queued in this order
 	}
-	time.Sleep(20 * time.Millisecond)
 	close(hold)
 	returned := make(chan struct{})
 	go func() { wg.Wait(); close(returned) }()
@@ -69,6 +69,18 @@ func batchIn(t *testing.T, st *sqlstore.Store, ctxs []context.Context, fns ...fu
 		t.Fatal("the batch's Updates did not all return")
 	}
 	return out
+}
+
+// waitFor waits until n Updates are queued for st's writer.
+func waitFor(t *testing.T, st *sqlstore.Store, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for st.GroupStats().Waiting != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d Updates queued for the writer, not %d", st.GroupStats().Waiting, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // has reports whether the record k/key is stored.
@@ -205,7 +217,7 @@ func TestGroupCommit_Close(t *testing.T) {
 	for i := range errs {
 		wg.Go(func() { errs[i] = st.Update(t.Context(), put("waiting")) })
 	}
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, st, int64(len(errs)))
 	closed := make(chan error)
 	go func() { closed <- st.Close() }()
 	time.Sleep(20 * time.Millisecond)
