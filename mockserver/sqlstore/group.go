@@ -176,16 +176,7 @@ func (s *Store) runBatch(batch []*pending) {
 		}
 		s.txCount.Add(1)
 		s.fnCount.Add(1)
-		var err error
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					p.panicked, p.panicVal = true, r
-				}
-			}()
-			err = s.update(p.ctx, p.fn)
-		}()
-		p.answer(err)
+		p.answer(p.run(func() error { return s.update(p.ctx, p.fn) }))
 	}
 }
 
@@ -235,7 +226,7 @@ func (s *Store) runOnce(batch []*pending) (again []*pending) {
 			return abort(p, s.fail("savepoint", err), batch[i+1:])
 		}
 		t := &tx{ctx: p.ctx, s: s, tx: sqlTx, st: s.w, bound: &bound}
-		ferr := p.run(t)
+		ferr := p.run(func() error { return p.fn(t) })
 		if t.err != nil {
 			// A database error: the transaction may be gone (SQLite
 			// rolls it back on a full disk, an I/O error, an
@@ -274,16 +265,16 @@ func (s *Store) runOnce(batch []*pending) (again []*pending) {
 	return nil
 }
 
-// run calls the function with t, catching a panic for the caller to
-// panic on.
-func (p *pending) run(t *tx) (err error) {
+// run calls f, which runs the function, catching a panic for the caller
+// to panic on.
+func (p *pending) run(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.panicked, p.panicVal = true, r
 			err = nil
 		}
 	}()
-	return p.fn(t)
+	return f()
 }
 
 // answer gives the caller its result (a panic caught by run stays a
