@@ -250,7 +250,9 @@ func TestBrokenRuleHelper(t *testing.T) {
 	require.NoError(t, err)
 	ts := httptest.NewServer(rule.wrap(srv))
 	defer ts.Close()
-	conformance.Run(t, conformance.NewHTTPTarget(ts.URL), conformance.Options{})
+	// The 1,000-invoice paging scenario touches neither rule and takes
+	// most of the suite's time; the run without a broken rule has it.
+	conformance.Run(t, conformance.NewHTTPTarget(ts.URL), conformance.Options{Skip: []string{"invoice-updates-paging"}})
 }
 
 var formPath = regexp.MustCompile(`^/esf-web/ajax/registration/[^/]+/form$`)

@@ -16,9 +16,14 @@ import (
 	"github.com/esfkit/esf/certs"
 	"github.com/esfkit/esf/esfclient"
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/internal/pgtest"
 	"github.com/esfkit/esf/mockserver"
 	"github.com/esfkit/esf/xmlsig"
 )
+
+// TestMain closes the PostgreSQL cluster the tests share (pgtest.DSN), if
+// one started it.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func mustRead(t *testing.T, path string) []byte {
 	t.Helper()

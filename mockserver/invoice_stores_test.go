@@ -21,8 +21,9 @@ import (
 )
 
 // invoiceStores are the stores the invoice services run on: in memory,
-// SQLite and PostgreSQL (a throwaway cluster; skipped where PostgreSQL is
-// not installed, unless ESF_REQUIRE_TOOLS=1).
+// SQLite and PostgreSQL (a fresh database in the test binary's throwaway
+// cluster; skipped where PostgreSQL is not installed, unless
+// ESF_REQUIRE_TOOLS=1).
 var invoiceStores = map[string]func(t *testing.T) mockstore.Store{
 	"memory": func(*testing.T) mockstore.Store { return mockstore.NewMemStore() },
 	"sqlite": func(t *testing.T) mockstore.Store {
@@ -32,8 +33,7 @@ var invoiceStores = map[string]func(t *testing.T) mockstore.Store{
 		return st
 	},
 	"postgres": func(t *testing.T) mockstore.Store {
-		c := pgtest.New(t, pgtest.Options{})
-		st, err := postgres.Open(context.Background(), c.NewDatabase(t), postgres.Options{})
+		st, err := postgres.Open(context.Background(), pgtest.DSN(t), postgres.Options{})
 		require.NoError(t, err)
 		t.Cleanup(func() { st.Close() })
 		return st

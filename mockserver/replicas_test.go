@@ -31,16 +31,16 @@ import (
 
 // replicaStores opens two stores over one database, as two replicas of
 // the mock (two processes) would: SQLite (one file, two connections
-// pools) and PostgreSQL (a throwaway cluster; skipped where PostgreSQL is
-// not installed, unless ESF_REQUIRE_TOOLS=1).
+// pools) and PostgreSQL (a fresh database in the test binary's throwaway
+// cluster; skipped where PostgreSQL is not installed, unless
+// ESF_REQUIRE_TOOLS=1).
 var replicaStores = map[string]func(t *testing.T) (a, b mockstore.Store){
 	"sqlite": func(t *testing.T) (mockstore.Store, mockstore.Store) {
 		path := filepath.Join(t.TempDir(), "mock.db")
 		return openTwo(t, func() (mockstore.Store, error) { return sqlite.Open(context.Background(), path, sqlite.Options{}) })
 	},
 	"postgres": func(t *testing.T) (mockstore.Store, mockstore.Store) {
-		c := pgtest.New(t, pgtest.Options{})
-		dsn := c.NewDatabase(t)
+		dsn := pgtest.DSN(t)
 		return openTwo(t, func() (mockstore.Store, error) { return postgres.Open(context.Background(), dsn, postgres.Options{}) })
 	},
 }

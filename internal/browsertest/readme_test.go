@@ -3,11 +3,13 @@ package browsertest
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,15 +23,44 @@ import (
 	"github.com/esfkit/esf/mockserver"
 )
 
-// buildESF builds cmd/esf once for the test.
+// built is cmd/esf as the tests' one build of it: its folder is removed
+// by TestMain.
+var built struct {
+	sync.Mutex
+	dir, bin string
+	err      error
+}
+
+// TestMain removes the esf binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// buildESF builds cmd/esf on the first call and returns the binary; a
+// failed build fails every test that asks.
 func buildESF(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "esf")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/esf")
-	cmd.Dir = testref.Root()
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/esf: %s", out)
-	return bin
+	built.Lock()
+	defer built.Unlock()
+	if built.bin == "" && built.err == nil {
+		built.dir, built.err = os.MkdirTemp("", "esf-browsertest-")
+		if built.err == nil {
+			bin := filepath.Join(built.dir, "esf")
+			cmd := exec.Command("go", "build", "-o", bin, "./cmd/esf")
+			cmd.Dir = testref.Root()
+			if out, err := cmd.CombinedOutput(); err != nil {
+				built.err = fmt.Errorf("go build ./cmd/esf: %w: %s", err, out)
+			} else {
+				built.bin = bin
+			}
+		}
+	}
+	require.NoError(t, built.err)
+	return built.bin
 }
 
 // start runs the command and returns the URL its first line announces
