@@ -24,6 +24,7 @@ import (
 	"github.com/esfkit/esf/esfreg"
 	"github.com/esfkit/esf/mockserver/internal/soap"
 	"github.com/esfkit/esf/mockserver/internal/soap/invoicesvc"
+	"github.com/esfkit/esf/mockserver/mockstore"
 )
 
 // The control API: the Go methods tests call, and the same under /_mock/
@@ -185,11 +186,11 @@ func (s *Server) QueueFault(f Fault) error {
 		f.Count = 1
 	}
 	return s.update(context.Background(), func(r *request) error {
-		n, err := nextSeq(r.tx, settingFaultSeq)
+		n, err := r.tx.NextNumber(mockstore.CounterFault)
 		if err != nil {
 			return err
 		}
-		if err := putJSON(r.tx, kindFault, seqKey(n), "", time.Time{}, queuedFault{Fault: f, Left: f.Count}); err != nil {
+		if err := putJSON(r.tx, kindFault, seqKey(int(n)), "", time.Time{}, queuedFault{Fault: f, Left: f.Count}); err != nil {
 			return err
 		}
 		_, err = changeShared(r, func(sh *shared) { sh.Faults++ })

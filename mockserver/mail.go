@@ -1,15 +1,18 @@
 package mockserver
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/smtp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/esfkit/esf/agreement"
 	"github.com/esfkit/esf/esfreg"
+	"github.com/esfkit/esf/mockserver/mockstore"
 )
 
 // The sender of ESF's e-mails (domain.md).
@@ -75,24 +78,49 @@ func (s *Server) mail(ctx context.Context, address string) ([]Mail, error) {
 	if err != nil {
 		return []Mail{}, err
 	}
+	sortMail(out)
 	return out, nil
+}
+
+// sortMail puts e-mails in the order they were sent: by ID (their keys,
+// mailKey, are scattered).
+func sortMail(list []Mail) {
+	slices.SortStableFunc(list, func(a, b Mail) int { return cmp.Compare(a.ID, b.ID) })
+}
+
+// mailKey is the record key of e-mail id. Consecutive IDs get keys far
+// apart: in PostgreSQL, under SERIALIZABLE, a transaction that reads an
+// index page conflicts with one that inserts into it, and keys that grew
+// by one (as seqKey's do) put every new e-mail on the one page beside the
+// settings record every transaction reads, so that registrations sending
+// e-mails at once failed to serialize. The scrambling is a bijection (the
+// finalizer of SplitMix64), so keys stay unique and an ID's key is found
+// from the ID alone.
+func mailKey(id int) string {
+	x := uint64(id)
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return fmt.Sprintf("%016x", x)
 }
 
 // send puts an e-mail in the outbox in r's transaction; it is relayed
 // once the transaction has committed.
 func (s *Server) send(r *request, m Mail) error {
-	id, err := nextSeq(r.tx, settingMailSeq)
+	id, err := r.tx.NextNumber(mockstore.CounterMail)
 	if err != nil {
 		return err
 	}
-	m.ID = id
+	m.ID = int(id)
 	m.From = MailFrom
 	m.SentAt = r.now
 	var expires time.Time
 	if ret := s.retention(); ret >= 0 {
 		expires = m.SentAt.Add(ret)
 	}
-	if err := putJSON(r.tx, kindMail, seqKey(id), strings.ToLower(m.To), expires, m); err != nil {
+	if err := putJSON(r.tx, kindMail, mailKey(m.ID), strings.ToLower(m.To), expires, m); err != nil {
 		return err
 	}
 	r.after = append(r.after, func() {

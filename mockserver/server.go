@@ -213,6 +213,9 @@ func New(opts Options) (*Server, error) {
 	if err := s.refresh(context.Background()); err != nil {
 		return nil, err
 	}
+	if err := s.moveCounters(context.Background()); err != nil {
+		return nil, err
+	}
 	s.router = s.routes()
 	return s, nil
 }

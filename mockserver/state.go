@@ -98,6 +98,7 @@ func snapshot(tx mockstore.Tx) (State, error) {
 	if err := decodeAll(tx, kindMail, &st.Mail); err != nil {
 		return st, err
 	}
+	sortMail(st.Mail)
 	sh, err := readShared(tx)
 	if err != nil {
 		return st, err
@@ -234,12 +235,12 @@ func (s *Server) restore(r *request, st *State) error {
 		if ret := s.retention(); ret >= 0 {
 			expires = m.SentAt.Add(ret)
 		}
-		if err := putJSON(r.tx, kindMail, seqKey(m.ID), strings.ToLower(m.To), expires, m); err != nil {
+		if err := putJSON(r.tx, kindMail, mailKey(m.ID), strings.ToLower(m.To), expires, m); err != nil {
 			return err
 		}
 		last = max(last, m.ID)
 	}
-	if err := putJSON(r.tx, kindSetting, settingMailSeq, "", time.Time{}, last); err != nil {
+	if err := r.tx.RaiseNumber(mockstore.CounterMail, int64(last)); err != nil {
 		return err
 	}
 	for _, rec := range st.Invoices {

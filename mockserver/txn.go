@@ -26,18 +26,70 @@ const (
 	kindFailure     = "login-failure" // failed password checks, by IIN
 	kindFault       = "fault"         // queued faults, by seqKey
 	kindTrust       = "trust"         // CAs and CRLs added, by SHA-256; owner "ca" or "crl"
-	kindSetting     = "setting"       // settingShared, settingMailSeq, settingFaultSeq
+	kindSetting     = "setting"       // settingShared, settingUIKey
 )
 
 const (
 	// settingShared holds what every replica reads at each request's
 	// start: the clock's offset, the trust generation, the queued faults.
 	settingShared = "shared"
-	// settingMailSeq is the last e-mail's ID; settingFaultSeq the last
-	// queued fault's.
+	// settingMailSeq and settingFaultSeq are where versions before the
+	// store's counters (mockstore.CounterMail, CounterFault) kept the last
+	// e-mail's ID and the last queued fault's: New moves them
+	// (moveCounters).
 	settingMailSeq  = "mail-seq"
 	settingFaultSeq = "fault-seq"
 )
+
+// legacyCounters are the setting records of the counters of earlier
+// versions, and the store's counters they became.
+var legacyCounters = []struct{ key, counter string }{
+	{settingMailSeq, mockstore.CounterMail},
+	{settingFaultSeq, mockstore.CounterFault},
+}
+
+// moveCounters moves the counters an earlier version kept in setting
+// records to the store's counters, and deletes the records; a store
+// without them is only read.
+func (s *Server) moveCounters(ctx context.Context) error {
+	found := false
+	err := s.store.View(ctx, func(tx mockstore.Tx) error {
+		for _, c := range legacyCounters {
+			_, err := tx.Record(kindSetting, c.key)
+			switch {
+			case err == nil:
+				found = true
+			case !errors.Is(err, esfreg.ErrNotFound):
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && found {
+		err = s.store.Update(ctx, func(tx mockstore.Tx) error {
+			for _, c := range legacyCounters {
+				var n int64
+				err := getJSON(tx, kindSetting, c.key, &n)
+				if errors.Is(err, esfreg.ErrNotFound) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				if err := tx.RaiseNumber(c.counter, n); err != nil {
+					return err
+				}
+				if err := tx.DeleteRecord(kindSetting, c.key); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("mockserver: store: moving the counters of an earlier version: %w", err)
+	}
+	return nil
+}
 
 // shared is the settingShared record.
 type shared struct {
@@ -114,16 +166,6 @@ type decodedShared struct {
 // lastShared is the settingShared record readShared decoded last, in any
 // Server of the process: the same bytes are the same value.
 var lastShared atomic.Pointer[decodedShared]
-
-// nextSeq increments the counter record key and returns its new value.
-func nextSeq(tx mockstore.Records, key string) (int, error) {
-	var n int
-	if err := getJSON(tx, kindSetting, key, &n); err != nil && !errors.Is(err, esfreg.ErrNotFound) {
-		return 0, err
-	}
-	n++
-	return n, putJSON(tx, kindSetting, key, "", time.Time{}, n)
-}
 
 // seqKey is a sequence number as a key that sorts in order.
 func seqKey(n int) string { return fmt.Sprintf("%020d", n) }

@@ -89,7 +89,14 @@ func (s *Server) handleUIMessage(w http.ResponseWriter, r *http.Request, p httpr
 		return
 	}
 	var m Mail
-	err = s.view(r.Context(), func(rq *request) error { return getJSON(rq.tx, kindMail, seqKey(id), &m) })
+	err = s.view(r.Context(), func(rq *request) error {
+		err := getJSON(rq.tx, kindMail, mailKey(id), &m)
+		if errors.Is(err, esfreg.ErrNotFound) {
+			// Kept by a version before mailKey, until retention drops it.
+			err = getJSON(rq.tx, kindMail, seqKey(id), &m)
+		}
+		return err
+	})
 	if errors.Is(err, esfreg.ErrNotFound) {
 		s.uiRefuse(w, r, http.StatusNotFound, "No such e-mail",
 			fmt.Sprintf("The outbox holds no e-mail %d: never sent, or dropped by retention after %s.", id, s.retention()))

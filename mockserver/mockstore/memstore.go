@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // View runs any number at once, and refuses writes with
 // esfreg.ErrReadOnly. Record data is copied in and out.
 func NewMemStore() Store {
-	return &memStore{reg: esfreg.NewMemStore(), records: map[string]map[string]Record{}}
+	return &memStore{reg: esfreg.NewMemStore(), records: map[string]map[string]Record{}, counters: map[string]int64{}}
 }
 
 // memStore is NewMemStore's Store.
@@ -26,6 +27,9 @@ type memStore struct {
 	// records are kind → key → record; guarded by reg's lock (held while
 	// a transaction of reg runs), and replaced as a whole by Clear.
 	records map[string]map[string]Record
+	// counters are NextNumber's last numbers, guarded as records are; a
+	// rolled-back transaction's numbers are taken back.
+	counters map[string]int64
 }
 
 var _ Store = (*memStore)(nil)
@@ -117,6 +121,40 @@ func (t *memTx) Clear() error {
 	s.records = map[string]map[string]Record{}
 	t.undo = append(t.undo, func() { s.records = old })
 	return nil
+}
+
+// NextNumber implements Records.
+func (t *memTx) NextNumber(name string) (int64, error) {
+	if err := t.writing(); err != nil {
+		return 0, err
+	}
+	if !KnownCounter(name) {
+		return 0, fmt.Errorf("%w %q", ErrUnknownCounter, name)
+	}
+	t.setCounter(name, t.s.counters[name]+1)
+	return t.s.counters[name], nil
+}
+
+// RaiseNumber implements Records.
+func (t *memTx) RaiseNumber(name string, n int64) error {
+	if err := t.writing(); err != nil {
+		return err
+	}
+	if !KnownCounter(name) {
+		return fmt.Errorf("%w %q", ErrUnknownCounter, name)
+	}
+	if n > t.s.counters[name] {
+		t.setCounter(name, n)
+	}
+	return nil
+}
+
+// setCounter sets the counter name to n and logs how to undo it.
+func (t *memTx) setCounter(name string, n int64) {
+	s := t.s
+	old := s.counters[name]
+	s.counters[name] = n
+	t.undo = append(t.undo, func() { s.counters[name] = old })
 }
 
 // clone returns a copy of r that shares no memory with it.

@@ -7,6 +7,7 @@ package mockstore
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/esfkit/esf/esfreg"
@@ -62,7 +63,36 @@ type Records interface {
 	// DeleteExpired deletes the records of kind whose Expires is set and
 	// not after before, and returns how many it deleted.
 	DeleteExpired(kind string, before time.Time) (int, error)
+	// NextNumber draws the next number of the counter name (CounterMail,
+	// CounterFault; another name is ErrUnknownCounter): 1 at first, and
+	// then greater than every number drawn by a transaction that
+	// committed, in any process sharing the store. Numbers are not
+	// consecutive: one drawn by a transaction that rolled back may be
+	// skipped, and PostgreSQL draws them from a sequence, outside the
+	// transaction, so that writers drawing numbers at once never wait for
+	// each other nor conflict (a counter kept in a row made every pair of
+	// registrations sending an e-mail at once a serialization failure).
+	// Clear leaves the counters as they are.
+	NextNumber(name string) (int64, error)
+	// RaiseNumber makes every number NextNumber draws from now on greater
+	// than n; a counter past n already is left alone.
+	RaiseNumber(name string, n int64) error
 }
+
+// The counters of NextNumber.
+const (
+	// CounterMail numbers the e-mails of the mock's outbox.
+	CounterMail = "mail"
+	// CounterFault numbers the faults queued through the control API.
+	CounterFault = "fault"
+)
+
+// ErrUnknownCounter is NextNumber's and RaiseNumber's error for a name
+// that is not one of the counters.
+var ErrUnknownCounter = errors.New("mockstore: unknown counter")
+
+// KnownCounter reports whether name is one of the counters.
+func KnownCounter(name string) bool { return name == CounterMail || name == CounterFault }
 
 // Record is one of the mock's records.
 type Record struct {

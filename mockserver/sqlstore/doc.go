@@ -20,8 +20,8 @@
 // signed agreements — the agreement's JSON, the signer's certificate as
 // DER, the signed document as it came — so that the documents, most of a
 // request's bytes, are written once and never re-encoded; tokens (key,
-// data); and records (kind, key, owner, expires, data) with indexes on
-// (kind, owner) and (kind, expires). esfreg's values are stored as their
+// data); records (kind, key, owner, expires, data) with indexes on
+// (kind, owner) and (kind, expires); and the counters (below). esfreg's values are stored as their
 // JSON (a request's without its agreements); a
 // record's Data as given, its Expires as Unix nanoseconds (NULL when
 // zero; the years 1678 to 2262), and it comes back in UTC. Times inside
@@ -85,6 +85,14 @@
 //     therefore have no effect outside the Tx until Update returns — as
 //     esfreg.Store requires anyway. View runs at REPEATABLE READ, READ
 //     ONLY: one snapshot, never a serialization failure, never retried.
+//
+// NextNumber's counters (mockstore.CounterMail, CounterFault) are rows of
+// counters (name, value) in SQLite, changed by the one writer and rolled
+// back with its transaction, and sequences in PostgreSQL (counter_mail,
+// counter_fault), drawn outside the transaction: writers numbering
+// e-mails at once neither wait for a row nor fail to serialize on it. A
+// PostgreSQL transaction that rolls back leaves a gap in the numbers.
+// Clear leaves the counters alone.
 //
 // The register's seq is an AUTOINCREMENT or identity column: changes
 // come back in the order they were inserted. Two PostgreSQL transactions

@@ -36,6 +36,8 @@ const (
 	qRecordsOf
 	qRecordsOfOwner
 	qDeleteExpired
+	qNextNumber
+	qRaiseNumber
 	qSavepoint
 	qRelease
 	qRollbackTo
@@ -43,7 +45,8 @@ const (
 )
 
 // queries are the Tx's SQL, with ? placeholders, in the dialect both
-// engines speak (INSERT … ON CONFLICT needs SQLite 3.24 or later). Every
+// engines speak (INSERT … ON CONFLICT needs SQLite 3.24 or later), but
+// for the counters, which pgQueries has in PostgreSQL's own. Every
 // one is a lookup or a range of an index: the primary keys, profile_tins
 // (tin, iin), changes_tin (tin, seq), records_owner (kind, owner, key) and
 // records_expires (kind, expires). Inserts say ON CONFLICT DO NOTHING and
@@ -88,13 +91,28 @@ var queries = [nQueries]string{
 	qRecordsOfOwner: `SELECT key, owner, expires, data FROM records WHERE kind = ? AND owner = ? ORDER BY key`,
 	qDeleteExpired:  `DELETE FROM records WHERE kind = ? AND expires <= ?`,
 
+	// A counter: SQLite's row, which the transaction's writer holds
+	// (pgQueries has PostgreSQL's sequences).
+	qNextNumber:  `INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
+	qRaiseNumber: `INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)`,
+
 	// Group commit's bracket around each function of a batch.
 	qSavepoint:  `SAVEPOINT fn`,
 	qRelease:    `RELEASE fn`,
 	qRollbackTo: `ROLLBACK TO fn`,
 }
 
-// clearTables is what Clear deletes, children first.
+// pgQueries are PostgreSQL's own text of the queries where it differs.
+// Its counters are sequences (counter_<name>, schema version 3), drawn
+// outside the transaction: nextval takes no lock a concurrent writer
+// waits for or conflicts with. RaiseNumber's setval never lowers one.
+var pgQueries = map[query]string{
+	qNextNumber: `SELECT nextval(?::text::regclass)`,
+	qRaiseNumber: `SELECT setval(c.seq, GREATEST(c.n, COALESCE(pg_sequence_last_value(c.seq), 0)))
+		FROM (SELECT ?::text::regclass AS seq, ?::bigint AS n) AS c`,
+}
+
+// clearTables is what Clear deletes, children first; not the counters.
 var clearTables = []string{"profile_tins", "accounts", "changes", "request_agreements", "requests", "tokens", "records"}
 
 // statements are the queries prepared on one *sql.DB. A Tx runs them
@@ -105,6 +123,9 @@ type statements [nQueries]*sql.Stmt
 func (s *Store) prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 	st := new(statements)
 	for q, text := range queries {
+		if pg, ok := pgQueries[query(q)]; ok && s.dialect.Engine == PostgreSQL {
+			text = pg
+		}
 		p, err := db.PrepareContext(ctx, s.rebind(text))
 		if err != nil {
 			for _, p := range st[:q] {

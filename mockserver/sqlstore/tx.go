@@ -520,6 +520,52 @@ func (t *tx) DeleteExpired(kind string, before time.Time) (int, error) {
 	return int(n), err
 }
 
+// NextNumber implements mockstore.Records.
+func (t *tx) NextNumber(name string) (int64, error) {
+	arg, err := t.counter(name)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := t.stmt(qNextNumber).QueryRowContext(t.ctx, arg).Scan(&n); err != nil {
+		return 0, t.fail("next number", err)
+	}
+	return n, nil
+}
+
+// RaiseNumber implements mockstore.Records.
+func (t *tx) RaiseNumber(name string, n int64) error {
+	arg, err := t.counter(name)
+	if err != nil || n <= 0 {
+		return err
+	}
+	if t.s.dialect.Engine == PostgreSQL {
+		var v int64
+		if err := t.stmt(qRaiseNumber).QueryRowContext(t.ctx, arg, n).Scan(&v); err != nil {
+			return t.fail("raise number", err)
+		}
+		return nil
+	}
+	_, err = t.exec("raise number", qRaiseNumber, arg, n)
+	return err
+}
+
+// counter checks that the transaction may draw from the counter name and
+// returns what the statements take: the name, or in PostgreSQL its
+// sequence.
+func (t *tx) counter(name string) (string, error) {
+	if err := t.writable(); err != nil {
+		return "", err
+	}
+	if !mockstore.KnownCounter(name) {
+		return "", fmt.Errorf("%w %q", mockstore.ErrUnknownCounter, name)
+	}
+	if t.s.dialect.Engine == PostgreSQL {
+		return "counter_" + name, nil
+	}
+	return name, nil
+}
+
 // Clear implements mockstore.Tx: it deletes every row of every table
 // (DELETE, not TRUNCATE, which is not MVCC-safe in PostgreSQL).
 func (t *tx) Clear() error {

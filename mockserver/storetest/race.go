@@ -19,6 +19,7 @@ const racers = 50
 var raceCases = []raceCase{
 	{"InsertOneKey", insertOneKey},
 	{"CounterLosesNoUpdate", counter},
+	{"NumbersUnique", numbersUnique},
 	{"OneRegistrationPerBIN", oneRegistrationPerBIN},
 }
 

@@ -11,14 +11,15 @@
 // the case ends. The cases cover every method of mockstore.Tx: missing
 // and duplicate keys (esfreg.ErrNotFound, esfreg.ErrExists), values that
 // go in and come out as copies, the orders the interfaces promise, update
-// functions that fail, records by owner and by expiry, Clear; the
-// transactions: a failed or panicking Update leaves nothing, a View
-// refuses writes (esfreg.ErrReadOnly), a commit is visible to the next
-// transaction; and races: 50 goroutines inserting one key (one wins), 50
-// incrementing one counter (no update lost), 50 completing registrations
-// of one legal entity through an esfreg.Service (one wins). RunReplicas
-// runs the races across two stores over one database, as two processes of
-// the mock would.
+// functions that fail, records by owner and by expiry, the counters
+// (NextNumber, RaiseNumber), Clear; the transactions: a failed or
+// panicking Update leaves nothing, a View refuses writes
+// (esfreg.ErrReadOnly), a commit is visible to the next transaction; and
+// races: 50 goroutines inserting one key (one wins), 50 incrementing one
+// counter (no update lost), 50 drawing numbers (all different), 50
+// completing registrations of one legal entity through an esfreg.Service
+// (one wins). RunReplicas runs the races across two stores over one
+// database, as two processes of the mock would.
 //
 // Times: stores may return times in another location than they were
 // given (a SQL store returns a Record's Expires in UTC, and times inside
@@ -67,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) mockstore.Store) {
 		{"Requests", requestCases},
 		{"Tokens", tokenCases},
 		{"Records", recordCases},
+		{"Counters", counterCases},
 		{"Tx", txCases},
 	}
 	for _, g := range groups {

@@ -87,8 +87,9 @@ func TestOpen_MovesAgreements(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
 	c := pgtest.Shared(t)
-	// Back to version 1: migration 2 only added the table.
-	_, err = c.Exec(t.Context(), dsn, `DROP TABLE request_agreements; DELETE FROM schema_migrations WHERE version = 2`)
+	// Back to version 1: migrations 2 and 3 only added a table and the
+	// counters' sequences.
+	_, err = c.Exec(t.Context(), dsn, `DROP SEQUENCE counter_mail, counter_fault; DROP TABLE request_agreements; DELETE FROM schema_migrations WHERE version >= 2`)
 	require.NoError(t, err)
 	want := storetest.Requests(300) // more than one batch
 	var insert strings.Builder

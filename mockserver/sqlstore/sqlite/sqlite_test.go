@@ -103,9 +103,9 @@ func TestOpen_Migrations(t *testing.T) {
 func TestOpen_MovesAgreements(t *testing.T) {
 	st, path := open(t, sqlitestore.Options{})
 	require.NoError(t, st.Close())
-	// Back to version 1: migration 2 only added the table.
+	// Back to version 1: migrations 2 and 3 only added tables.
 	db := rawDB(t, path)
-	_, err := db.Exec(`DROP TABLE request_agreements; DELETE FROM schema_migrations WHERE version = 2`)
+	_, err := db.Exec(`DROP TABLE counters; DROP TABLE request_agreements; DELETE FROM schema_migrations WHERE version >= 2`)
 	require.NoError(t, err)
 	want := storetest.Requests(300) // more than one batch
 	for _, r := range want {
