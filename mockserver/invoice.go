@@ -314,15 +314,3 @@ func invoiceTiming(tx mockstore.Records) (InvoiceTiming, error) {
 	}
 	return t, err
 }
-
-// nextInvoiceIDs reserves n ids and returns the first.
-func nextInvoiceIDs(tx mockstore.Records, n int) (int64, error) {
-	var last int64
-	if err := getJSON(tx, kindInvoiceSetting, settingInvoiceSeq, &last); err != nil && !errors.Is(err, esfreg.ErrNotFound) {
-		return 0, err
-	}
-	if err := putJSON(tx, kindInvoiceSetting, settingInvoiceSeq, "", time.Time{}, last+int64(n)); err != nil {
-		return 0, err
-	}
-	return invoiceIDBase + last + 1, nil
-}

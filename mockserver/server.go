@@ -220,22 +220,6 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// reloadTrust reads the trust the control API added (kindTrust) and makes
-// a fresh esfreg.Service over it.
-func (s *Server) reloadTrust(ctx context.Context) error {
-	err := s.store.View(ctx, func(tx mockstore.Tx) error {
-		sh, err := readShared(tx)
-		if err != nil {
-			return err
-		}
-		return s.loadTrust(tx, sh.TrustGen)
-	})
-	if err != nil {
-		return fmt.Errorf("mockserver: store: %w", err)
-	}
-	return nil
-}
-
 // loadTrust makes the trust of generation gen, read in tx, the Server's:
 // the base trust and the CAs and CRLs the control API added (kindTrust),
 // with a fresh esfreg.Service over it.
@@ -427,8 +411,6 @@ func (s *Server) randomHex(n int) (string, error) {
 	}
 	return fmt.Sprintf("%x", b), nil
 }
-
-var errNotFound = errors.New("not found")
 
 // warmChain verifies c's chain against the trust outside any transaction,
 // for what the rules check in one: certs remembers the signatures that
