@@ -233,6 +233,7 @@ func TestWebLogout(t *testing.T) {
 	resp, _ := p.login("/esf-web/ajax/login", auth, password)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	resp, html := p.open(mockserver.LoginPagePath)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, html, `id="logout-form"`, "the layout offers log-out when logged in")
 	assert.Contains(t, html, `<span id="nav-user-iin">`+certstest.TestIIN+`</span>`)
 
@@ -255,6 +256,7 @@ func TestWebLogout(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	assert.Equal(t, mockserver.LoginPagePath, resp.Header.Get("Location"))
 	resp, html = p.open(mockserver.LoginPagePath)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.NotContains(t, html, `id="logout-form"`)
 	resp, answer := p.postJSON(mockserver.ProfileChoicePath, map[string]string{"tin": certstest.TestIIN})
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
