@@ -90,12 +90,11 @@ func sortMail(list []Mail) {
 
 // mailKey is the record key of e-mail id. Consecutive IDs get keys far
 // apart: in PostgreSQL, under SERIALIZABLE, a transaction that reads an
-// index page conflicts with one that inserts into it, and keys that grew
-// by one (as seqKey's do) put every new e-mail on the one page beside the
-// settings record every transaction reads, so that registrations sending
-// e-mails at once failed to serialize. The scrambling is a bijection (the
-// finalizer of SplitMix64), so keys stay unique and an ID's key is found
-// from the ID alone.
+// index page conflicts with one that writes into it, and keys that grew
+// by one (as seqKey's do) put every new e-mail on the same last page of
+// the index, so that registrations sending e-mails at once failed to
+// serialize. The scrambling is a bijection (the finalizer of SplitMix64),
+// so keys stay unique and an ID's key is found from the ID alone.
 func mailKey(id int) string {
 	x := uint64(id)
 	x ^= x >> 30
