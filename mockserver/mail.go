@@ -119,8 +119,9 @@ func (s *Server) send(r *request, m Mail) error {
 	if ret := s.retention(); ret >= 0 {
 		expires = m.SentAt.Add(ret)
 	}
-	if err := putJSON(r.tx, kindMail, mailKey(m.ID), strings.ToLower(m.To), expires, m); err != nil {
-		return err
+	// Inserted, not put: an e-mail under the key of another would replace it.
+	if err := insertJSON(r.tx, kindMail, mailKey(m.ID), strings.ToLower(m.To), expires, m); err != nil {
+		return fmt.Errorf("mockserver: e-mail %d: %w", m.ID, err)
 	}
 	r.after = append(r.after, func() {
 		s.log.Info("mail", "to", m.To, "subject", m.Subject)

@@ -189,3 +189,35 @@ func TestMailOrder(t *testing.T) {
 		assert.Contains(t, rec.Body.String(), map[int]string{3: "mail 3", 7000: "kept from before"}[id])
 	}
 }
+
+// A state loaded into a server raises its mail counter past the e-mails it
+// carries: the next e-mail gets a new number, and none of the loaded ones
+// is replaced.
+func TestMailAfterLoad(t *testing.T) {
+	ctx := t.Context()
+	newServer := func() *Server {
+		s, err := New(Options{BcryptCost: 4, Now: func() time.Time { return time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC) }})
+		require.NoError(t, err)
+		return s
+	}
+	send := func(s *Server, subject string) {
+		require.NoError(t, s.update(ctx, func(r *request) error {
+			return s.send(r, Mail{To: "a@example.kz", Subject: subject})
+		}))
+	}
+	a := newServer()
+	for _, subject := range []string{"one", "two", "three"} {
+		send(a, subject)
+	}
+	dump, err := a.Dump()
+	require.NoError(t, err)
+
+	b := newServer()
+	require.NoError(t, b.Load(dump))
+	send(b, "four")
+	var got []string
+	for _, m := range b.MailTo("a@example.kz") {
+		got = append(got, fmt.Sprintf("%d %s", m.ID, m.Subject))
+	}
+	assert.Equal(t, []string{"1 one", "2 two", "3 three", "4 four"}, got)
+}
