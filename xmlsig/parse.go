@@ -44,6 +44,12 @@ type layout struct {
 // etree.Document.ReadFromBytes would read from the document without its
 // byte-order mark: one tokenization instead of two. The tree is only
 // meant for use when scan returns no error.
+//
+// The tokens are strict encoding/xml's RawToken's. fastTokens reads the
+// same ones from the documents signers write (TestFastTokens,
+// FuzzFastTokens); at the first byte outside what it reads, scan starts
+// again with encoding/xml, so a document reads, or fails, as it did with
+// encoding/xml alone.
 func scan(doc []byte, maxSize int, tree *etree.Document) (layout, error) {
 	var l layout
 	if maxSize <= 0 {
@@ -61,8 +67,23 @@ func scan(doc []byte, maxSize int, tree *etree.Document) (layout, error) {
 	if err := checkXMLDecl(body); err != nil {
 		return l, err
 	}
-	d := xml.NewDecoder(bytes.NewReader(body))
-	d.Strict = true
+	l, err = scanTokens(body, bom, &fastTokens{data: body}, tree)
+	if errors.Is(err, errUnsupported) {
+		// Outside what fastTokens reads: encoding/xml, from the start.
+		if tree != nil {
+			tree.Child = nil
+		}
+		d := xml.NewDecoder(bytes.NewReader(body))
+		d.Strict = true
+		l, err = scanTokens(body, bom, stdTokens{d: d, body: body}, tree)
+	}
+	return l, err
+}
+
+// scanTokens is scan's pass over the tokens of body, the document after
+// its byte-order mark of bom bytes.
+func scanTokens(body []byte, bom int, src tokenSource, tree *etree.Document) (layout, error) {
+	l := layout{bom: bom}
 	var (
 		// Room for the depth and declarations of ordinary documents.
 		names  [16]xml.Name
@@ -79,18 +100,17 @@ func scan(doc []byte, maxSize int, tree *etree.Document) (layout, error) {
 		b.open = append(b.stack[:0], &tree.Element)
 	}
 	for {
-		before := int(d.InputOffset())
-		tok, err := d.RawToken()
+		tok, before, after, err := src.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return l, fmt.Errorf("%w: %v%s", ErrMalformed, err, colonsHint(body[before:min(int(d.InputOffset())+1, len(body))]))
+			return l, err
 		}
 		if tokens++; tokens > maxTokens {
 			return l, fmt.Errorf("%w: more than %d XML tokens", ErrTooLarge, maxTokens)
 		}
-		raw := body[before:int(d.InputOffset())]
+		raw := body[before:after]
 		switch t := tok.(type) {
 		case xml.Directive:
 			return l, fmt.Errorf("%w: <!%s…> (DTDs and entity declarations are not accepted)", ErrForbidden, firstWord(t))
@@ -135,7 +155,7 @@ func scan(doc []byte, maxSize int, tree *etree.Document) (layout, error) {
 			ns.leave()
 			b.end()
 			if len(open) == 0 {
-				rootEnd = bom + int(d.InputOffset())
+				rootEnd = bom + after
 			}
 		case xml.CharData:
 			if len(open) == 0 {
