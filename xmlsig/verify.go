@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/beevik/etree"
@@ -187,17 +186,25 @@ func parseSignature(sig *etree.Element) (*parsedSignature, error) {
 // decodeBase64 reads base64 with the line breaks (and the &#13; that Java
 // writes) between its characters.
 func decodeBase64(s string) ([]byte, error) {
-	clean := strings.Map(func(r rune) rune {
-		switch r {
+	// White space goes, byte by byte: base64 is ASCII, and what is not
+	// stays for the decoder to refuse.
+	clean := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
 		case ' ', '\t', '\r', '\n':
-			return -1
+		default:
+			clean = append(clean, c)
 		}
-		return r
-	}, s)
-	if clean == "" {
+	}
+	if len(clean) == 0 {
 		return nil, errEmpty
 	}
-	return base64.StdEncoding.DecodeString(clean)
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+	n, err := base64.StdEncoding.Decode(out, clean)
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
 }
 
 // methodFor returns the signature and digest methods that go with a key.
