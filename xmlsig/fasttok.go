@@ -166,6 +166,7 @@ func (f *fastTokens) space() {
 // name reads a name within the subset and splits it at its colon.
 func (f *fastTokens) name() (xml.Name, bool) {
 	start, colon := f.pos, -1
+scan:
 	for f.pos < len(f.data) {
 		c := f.data[f.pos]
 		switch {
@@ -182,11 +183,10 @@ func (f *fastTokens) name() (xml.Name, bool) {
 		case c >= utf8.RuneSelf:
 			return xml.Name{}, false // RawToken reads on: names of other letters
 		default:
-			goto end
+			break scan
 		}
 		f.pos++
 	}
-end:
 	switch {
 	case f.pos == start || colon == f.pos-1:
 		return xml.Name{}, false
@@ -340,20 +340,16 @@ func (f *fastTokens) procInst(before int) (xml.Token, int, int, error) {
 		return nil, before, before, errUnsupported
 	}
 	f.space()
-	start := f.pos
-	for f.pos+1 < len(f.data) {
-		c := f.data[f.pos]
-		if c == '?' && f.data[f.pos+1] == '>' {
-			inst := f.data[start:f.pos]
-			f.pos += 2
-			if !plainDecl(inst) {
-				return nil, before, before, errUnsupported
-			}
-			return xml.ProcInst{Target: "xml", Inst: inst}, before, f.pos, nil
-		}
-		f.pos++
+	end := bytes.Index(f.data[f.pos:], []byte("?>"))
+	if end < 0 {
+		return nil, before, before, errUnsupported
 	}
-	return nil, before, before, errUnsupported
+	inst := f.data[f.pos : f.pos+end]
+	if !plainDecl(inst) {
+		return nil, before, before, errUnsupported
+	}
+	f.pos += end + 2
+	return xml.ProcInst{Target: "xml", Inst: inst}, before, f.pos, nil
 }
 
 // plainDecl reports whether RawToken accepts inst, the XML declaration's
