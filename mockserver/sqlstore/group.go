@@ -255,6 +255,8 @@ func (s *Store) runOnce(batch []*pending) (again []*pending) {
 	var cerr error
 	if err := sqlTx.Commit(); err != nil {
 		cerr = s.fail("commit", err)
+	} else {
+		s.committed()
 	}
 	for _, p := range committed {
 		p.answer(cerr)

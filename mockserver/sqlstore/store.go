@@ -77,6 +77,14 @@ type Config struct {
 	// join a batch once it has seen them queue up together; 0 never
 	// waits.
 	GroupCommitWait time.Duration
+	// AfterCommit, if set, is called after each commit on DB: of an
+	// Update's transaction, or of group commit's batch. It runs in the
+	// goroutine that committed, so it must return at once (SQLite's
+	// background checkpointer only wakes up).
+	AfterCommit func()
+	// OnClose, if set, is called first by Close, to stop what the caller
+	// runs beside the store; its error is Close's too.
+	OnClose func() error
 }
 
 // queueSize is how many Updates may wait for group commit's writer in
@@ -107,6 +115,9 @@ type Store struct {
 	txCount, fnCount atomic.Int64
 	// memo holds values decoded in earlier transactions.
 	memo decodeMemo
+	// afterCommit and onClose are Config's AfterCommit and OnClose.
+	afterCommit func()
+	onClose     func() error
 }
 
 var _ mockstore.Store = (*Store)(nil)
@@ -116,6 +127,9 @@ var _ mockstore.Store = (*Store)(nil)
 // error it closes the databases.
 func Open(ctx context.Context, c Config) (_ *Store, err error) {
 	if c.DB == nil {
+		if c.OnClose != nil {
+			c.OnClose() //nolint:errcheck
+		}
 		return nil, errors.New("sqlstore: Config.DB is nil")
 	}
 	if c.GroupCommit > 1 && c.Dialect.Engine != SQLite {
@@ -123,9 +137,12 @@ func Open(ctx context.Context, c Config) (_ *Store, err error) {
 		if c.ReadDB != nil && c.ReadDB != c.DB {
 			c.ReadDB.Close() //nolint:errcheck
 		}
+		if c.OnClose != nil {
+			c.OnClose() //nolint:errcheck
+		}
 		return nil, fmt.Errorf("sqlstore: group commit is for SQLite, not %v", c.Dialect.Engine)
 	}
-	s := &Store{dialect: c.Dialect, db: c.DB, rdb: c.ReadDB, attempts: c.Attempts}
+	s := &Store{dialect: c.Dialect, db: c.DB, rdb: c.ReadDB, attempts: c.Attempts, afterCommit: c.AfterCommit, onClose: c.OnClose}
 	defer func() {
 		if err != nil {
 			s.Close() //nolint:errcheck // the first error is the one to report
@@ -178,6 +195,9 @@ func (s *Store) Close() error {
 		<-s.stopped
 	}
 	var errs []error
+	if s.onClose != nil {
+		errs = append(errs, s.onClose())
+	}
 	for _, st := range []*statements{s.w, s.r} {
 		if st == nil || (st == s.r && s.r == s.w) {
 			continue
@@ -253,7 +273,15 @@ func (s *Store) update(ctx context.Context, fn func(tx mockstore.Tx) error) erro
 	if err := sqlTx.Commit(); err != nil {
 		return s.fail("commit", err)
 	}
+	s.committed()
 	return nil
+}
+
+// committed tells Config.AfterCommit of a commit.
+func (s *Store) committed() {
+	if s.afterCommit != nil {
+		s.afterCommit()
+	}
 }
 
 // pause waits before attempt+1: a random time, up to 2ms doubled at each

@@ -13,7 +13,12 @@
 // savepoint of its own (group commit, Options.Batch: see the sqlstore
 // package), which under load costs each a fraction of a commit. View's go
 // through a pool of read-only connections and read a snapshot while a
-// write runs. busy_timeout covers another process holding
+// write runs. A background checkpointer, on a connection of its own,
+// copies the WAL's pages into the database file a moment after commits
+// (Options.CheckpointInterval), so the writer never stops to do it:
+// SQLite's own checkpoint runs in the connection that committed, and
+// every Update queued behind it waited while tens of megabytes were
+// copied and synced. busy_timeout covers another process holding
 // the file (the sqlite3 shell, a backup); foreign keys are on.
 //
 // Durability: a committed Update is in the WAL file before Update
@@ -77,6 +82,15 @@ type Options struct {
 	// as soon as a wait brings none. 0 means DefaultBatchWait; negative,
 	// never wait.
 	BatchWait time.Duration
+	// CheckpointInterval paces the background checkpointer, which copies
+	// the WAL's pages into the database file on a connection of its own
+	// so that Updates never wait for it: a pass runs this long after a
+	// commit, and at most once per interval while commits go on. 0 means
+	// DefaultCheckpointInterval; negative turns it off, leaving the
+	// checkpoints to SQLite, which runs them in the writer after the
+	// commit that fills the WAL to 16,384 pages (64 MiB), and every
+	// Update queued waits meanwhile.
+	CheckpointInterval time.Duration
 }
 
 // DefaultBatch is Options.Batch's default: an Update shares its commit
@@ -118,11 +132,13 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	w.Set("_journal_mode", "WAL")
 	w.Set("_synchronous", sync)
 	w.Set("_txlock", "immediate")
-	// Checkpoint the WAL every 64 MiB, not SQLite's 4 MiB: a page the
-	// mock rewrites often (a sequence, the shared settings, an open
-	// session) is copied to the database once per checkpoint, not once per
-	// 1,000 frames; the file is cut back to 64 MiB after a checkpoint.
-	w.Add("_pragma", "wal_autocheckpoint(16384)")
+	// The writer checkpoints the WAL itself only once it holds 64 MiB
+	// (SQLite's default is 4 MiB): a page the mock rewrites often (an
+	// open session, a counter) is copied to the database once per
+	// checkpoint, not once per 1,000 frames; the file is cut back to 64
+	// MiB after a checkpoint. With the background checkpointer, which
+	// copies the pages long before, this is only a backstop.
+	w.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(autoCheckpoint)+")")
 	w.Add("_pragma", "journal_size_limit(67108864)")
 	// Group commit runs each Update of a batch in a savepoint, whose undo
 	// pages go to a statement journal: keep it in memory, not in a file
@@ -161,6 +177,25 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 
+	var ckpt *checkpointer
+	if o.CheckpointInterval >= 0 {
+		interval := o.CheckpointInterval
+		if interval == 0 {
+			interval = DefaultCheckpointInterval
+		}
+		db, err := openDB(fileURI(path), cloneValues(common))
+		if err != nil {
+			writer.Close() //nolint:errcheck
+			reader.Close() //nolint:errcheck
+			return nil, err
+		}
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+		ckpt = newCheckpointer(db, interval)
+	}
+
 	batch := o.Batch
 	if batch <= 0 {
 		batch = DefaultBatch
@@ -172,13 +207,17 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	case wait < 0:
 		wait = 0
 	}
-	st, err := sqlstore.Open(ctx, sqlstore.Config{
+	cfg := sqlstore.Config{
 		Dialect:         Dialect,
 		DB:              writer,
 		ReadDB:          reader,
 		GroupCommit:     batch,
 		GroupCommitWait: wait,
-	})
+	}
+	if ckpt != nil {
+		cfg.AfterCommit, cfg.OnClose = ckpt.committed, ckpt.stop
+	}
+	st, err := sqlstore.Open(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
