@@ -29,12 +29,18 @@ var passHook func(busy bool, frames, copied int, err error)
 // are synced (tens of milliseconds on a busy WAL).
 //
 // A pass is a PASSIVE checkpoint: it copies what no reader still needs
-// and waits for no one; the writer goes on appending meanwhile. Once a
-// pass has copied every frame, the writer's next transaction starts the
-// WAL over from its beginning (SQLite's restart), so the file stays
-// within journal_size_limit. Passes follow commits: the first one
-// CheckpointInterval after a commit, then at most one per interval while
-// commits go on; none while the database is idle.
+// and waits for no one; the writer goes on appending meanwhile. Passes
+// follow commits: the first one CheckpointInterval after a commit, then
+// at most one per interval while commits go on; none while the database
+// is idle.
+//
+// SQLite starts the WAL over from its beginning (a restart) only when a
+// writer begins with every frame copied. After a burst of writes, the
+// pass that follows copies them all and the next write restarts the WAL.
+// Under steady writes a pass running beside the writer never finishes
+// before the next commit, and the writer's own checkpoint at
+// autoCheckpoint frames restarts it, copying only the pages written since
+// the last pass. Either way the file stays within journal_size_limit.
 type checkpointer struct {
 	db       *sql.DB
 	interval time.Duration
