@@ -124,7 +124,7 @@ var _ mockstore.Store = (*Store)(nil)
 
 // Open migrates the database to SchemaVersion (refusing a newer one with
 // a *VersionError), prepares the statements and returns the Store. On an
-// error it closes the databases.
+// error it closes the databases and calls Config.OnClose.
 func Open(ctx context.Context, c Config) (_ *Store, err error) {
 	if c.DB == nil {
 		if c.OnClose != nil {
