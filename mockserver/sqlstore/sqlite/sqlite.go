@@ -154,10 +154,7 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxLifetime(0)
-	writer.SetConnMaxIdleTime(0)
+	keepConns(writer, 1)
 	// Open the writer first: it creates the file and switches it to WAL
 	// before a reader opens it.
 	if err := writer.PingContext(ctx); err != nil {
@@ -172,10 +169,7 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 		writer.Close() //nolint:errcheck
 		return nil, err
 	}
-	reader.SetMaxOpenConns(readers)
-	reader.SetMaxIdleConns(readers)
-	reader.SetConnMaxLifetime(0)
-	reader.SetConnMaxIdleTime(0)
+	keepConns(reader, readers)
 
 	var ckpt *checkpointer
 	if o.CheckpointInterval >= 0 {
@@ -189,10 +183,7 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 			reader.Close() //nolint:errcheck
 			return nil, err
 		}
-		db.SetMaxOpenConns(1)
-		db.SetMaxIdleConns(1)
-		db.SetConnMaxLifetime(0)
-		db.SetConnMaxIdleTime(0)
+		keepConns(db, 1)
 		ckpt = newCheckpointer(db, interval)
 	}
 
@@ -274,6 +265,14 @@ func openDB(uri string, q url.Values) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return sql.OpenDB(c), nil
+}
+
+// keepConns has db hold n connections, open for as long as db is.
+func keepConns(db *sql.DB, n int) {
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 }
 
 func cloneValues(v url.Values) url.Values {
